@@ -1,0 +1,46 @@
+# Context Intelligence. `make run` and `make test` do all set-up themselves.
+SHELL := /bin/bash
+export PATH := /usr/local/go/bin:$(PATH)
+
+ROOT := $(CURDIR)
+BIN := bin/ctxintel
+export CHDB_LIB_PATH ?= $(ROOT)/.deps/lib/libchdb.so
+export CTXINTEL_MODEL_DIR ?= $(ROOT)/.deps/models/use-lite
+export DATABASE_URL ?= postgres://ctxintel:ctxintel@127.0.0.1:5432/ctxintel?sslmode=disable
+export TEST_DATABASE_URL ?= postgres://ctxintel:ctxintel@127.0.0.1:5432/postgres?sslmode=disable
+
+GO_SOURCES := $(shell find . -name '*.go' -not -path './.deps/*') go.mod go.sum $(shell find migrations web -name '*.sql' -o -name '*.yaml' -o -name '*.css' 2>/dev/null)
+
+.PHONY: setup build run test test-short bench fuzz lint clean help
+
+help: ## list targets
+	@grep -E '^[a-z-]+:.*## ' Makefile | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
+
+setup: ## install what is missing: PostgreSQL 15 + pgvector, libchdb, the embedding model
+	@scripts/setup.sh
+
+build: $(BIN) ## build bin/ctxintel
+
+$(BIN): $(GO_SOURCES)
+	go build -o $(BIN) ./cmd/ctxintel
+
+run: setup build ## set up, migrate, seed a demo org if empty, serve on :8080
+	$(BIN) migrate up
+	$(BIN) serve --seed-demo
+
+test: setup ## set up, then run the whole test suite
+	go vet ./...
+	go test -race -count=1 -timeout 20m ./...
+
+bench: setup build ## run the benchmarks and write BENCHMARKS.md
+	$(BIN) bench --out BENCHMARKS.md
+
+fuzz: ## run every fuzz test for 30 s each
+	@for pkg in $$(go list ./...); do \
+	  for f in $$(go test -list 'Fuzz.*' $$pkg | grep '^Fuzz'); do \
+	    go test $$pkg -run '^$$' -fuzz "^$$f$$" -fuzztime 30s || exit 1; \
+	  done; \
+	done
+
+clean: ## remove build output (keeps downloaded dependencies in .deps)
+	rm -rf bin

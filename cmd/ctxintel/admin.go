@@ -1,0 +1,414 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
+	"github.com/spf13/cobra"
+
+	"github.com/context-intelligence/ctxintel/jobs"
+	"github.com/context-intelligence/ctxintel/tenancy"
+	"github.com/context-intelligence/ctxintel/warehouse"
+)
+
+// adminEnv is what every admin subcommand works with.
+type adminEnv struct {
+	*stores
+	svc   *tenancy.Service
+	river *river.Client[pgx.Tx]
+}
+
+// withAdmin opens Postgres (ClickHouse is not needed: admin writes go to
+// Postgres, and their projections are enqueued for the workers).
+func withAdmin(cfg *Config, fn func(ctx context.Context, a *adminEnv, out io.Writer) error) func(*cobra.Command, []string) error {
+	return func(cmd *cobra.Command, _ []string) error {
+		ctx := cmd.Context()
+		s, err := openStores(ctx, cfg, false)
+		if err != nil {
+			return err
+		}
+		defer s.Close()
+		client, err := jobs.NewInsertClient(s.db, s.log)
+		if err != nil {
+			return err
+		}
+		return fn(ctx, &adminEnv{stores: s, svc: &tenancy.Service{DB: s.db, Jobs: client}, river: client}, cmd.OutOrStdout())
+	}
+}
+
+// orgBySlug resolves --org.
+func (a *adminEnv) orgBySlug(ctx context.Context, slug string) (warehouse.Organization, error) {
+	var org warehouse.Organization
+	if slug == "" {
+		return org, fmt.Errorf("--org is required (an organization slug; see `ctxintel admin org list`)")
+	}
+	err := a.db.AsSystem(ctx, func(tx pgx.Tx) error {
+		var err error
+		org, err = warehouse.GetOrganizationBySlug(ctx, tx, slug)
+		return err
+	})
+	return org, err
+}
+
+func newAdminCmd(cfg *Config) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "admin",
+		Short: "Operator commands: organizations, users, teams, API keys, failed jobs",
+	}
+	cmd.AddCommand(newAdminOrgCmd(cfg), newAdminUserCmd(cfg), newAdminTeamCmd(cfg), newAdminAPIKeyCmd(cfg), newAdminJobsCmd(cfg))
+	return cmd
+}
+
+func newAdminOrgCmd(cfg *Config) *cobra.Command {
+	cmd := &cobra.Command{Use: "org", Short: "Create and list organizations"}
+	var n tenancy.NewOrg
+	create := &cobra.Command{
+		Use:     "create",
+		Short:   "Create an organization with its first admin",
+		Example: `  ctxintel admin org create --slug acme --name "Acme Inc" --admin-email ada@acme.example --plan pro`,
+		Args:    cobra.NoArgs,
+		RunE: withAdmin(cfg, func(ctx context.Context, a *adminEnv, out io.Writer) error {
+			org, admin, err := a.svc.CreateOrg(ctx, tenancy.SystemActor, n)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(out, "created organization %s (%s), plan %s, region %s\nadmin: %s (%s)\n", org.Slug, org.ID, org.Plan, org.Region, admin.Email, admin.ID)
+			return nil
+		}),
+	}
+	create.Flags().StringVar(&n.Slug, "slug", "", "URL name: lowercase letters, digits, dashes (required)")
+	create.Flags().StringVar(&n.Name, "name", "", "display name (required)")
+	create.Flags().StringVar(&n.Plan, "plan", "starter", "starter, pro or enterprise")
+	create.Flags().StringVar(&n.Region, "region", "us", "data residency region: us, eu or ap")
+	create.Flags().StringVar(&n.AdminEmail, "admin-email", "", "e-mail of the first admin (required)")
+	create.Flags().StringVar(&n.AdminName, "admin-name", "", "name of the first admin")
+	for _, f := range []string{"slug", "name", "admin-email"} {
+		create.MarkFlagRequired(f) //nolint:errcheck
+	}
+	list := &cobra.Command{
+		Use:   "list",
+		Short: "List organizations",
+		Args:  cobra.NoArgs,
+		RunE: withAdmin(cfg, func(ctx context.Context, a *adminEnv, out io.Writer) error {
+			var orgs []warehouse.Organization
+			err := a.db.AsSystem(ctx, func(tx pgx.Tx) error {
+				var err error
+				orgs, err = warehouse.ListOrganizations(ctx, tx)
+				return err
+			})
+			if err != nil {
+				return err
+			}
+			w := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(w, "SLUG\tNAME\tPLAN\tREGION\tID\tCREATED")
+			for _, o := range orgs {
+				fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\n", o.Slug, o.Name, o.Plan, o.Region, o.ID, o.CreatedAt.UTC().Format(time.DateOnly))
+			}
+			return w.Flush()
+		}),
+	}
+	cmd.AddCommand(create, list)
+	return cmd
+}
+
+func newAdminUserCmd(cfg *Config) *cobra.Command {
+	cmd := &cobra.Command{Use: "user", Short: "Add and list an organization's members"}
+	var org, email, name, role string
+	add := &cobra.Command{
+		Use:     "add",
+		Short:   "Add a person to an organization with a role",
+		Example: `  ctxintel admin user add --org acme --email bob@acme.example --name "Bob" --role developer`,
+		Args:    cobra.NoArgs,
+		RunE: withAdmin(cfg, func(ctx context.Context, a *adminEnv, out io.Writer) error {
+			o, err := a.orgBySlug(ctx, org)
+			if err != nil {
+				return err
+			}
+			m, err := a.svc.AddMember(ctx, tenancy.SystemActor, o.ID, email, name, role)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(out, "added %s (%s) to %s as %s\n", m.Email, m.ID, o.Slug, m.Role)
+			return nil
+		}),
+	}
+	add.Flags().StringVar(&org, "org", "", "organization slug (required)")
+	add.Flags().StringVar(&email, "email", "", "e-mail (required)")
+	add.Flags().StringVar(&name, "name", "", "display name")
+	add.Flags().StringVar(&role, "role", "developer", "developer, manager, admin or auditor")
+	add.MarkFlagRequired("org")   //nolint:errcheck
+	add.MarkFlagRequired("email") //nolint:errcheck
+	var listOrg string
+	list := &cobra.Command{
+		Use:   "list",
+		Short: "List an organization's members",
+		Args:  cobra.NoArgs,
+		RunE: withAdmin(cfg, func(ctx context.Context, a *adminEnv, out io.Writer) error {
+			o, err := a.orgBySlug(ctx, listOrg)
+			if err != nil {
+				return err
+			}
+			var members []warehouse.Member
+			err = a.db.InOrg(ctx, o.ID, func(tx pgx.Tx) error {
+				members, err = warehouse.ListMembers(ctx, tx)
+				return err
+			})
+			if err != nil {
+				return err
+			}
+			w := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(w, "EMAIL\tNAME\tROLE\tID")
+			for _, m := range members {
+				fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", m.Email, m.Name, m.Role, m.ID)
+			}
+			return w.Flush()
+		}),
+	}
+	list.Flags().StringVar(&listOrg, "org", "", "organization slug (required)")
+	cmd.AddCommand(add, list)
+	return cmd
+}
+
+func newAdminTeamCmd(cfg *Config) *cobra.Command {
+	cmd := &cobra.Command{Use: "team", Short: "Create teams and add members"}
+	var org, slug, name, email, role string
+	create := &cobra.Command{
+		Use:   "create",
+		Short: "Create a team",
+		Args:  cobra.NoArgs,
+		RunE: withAdmin(cfg, func(ctx context.Context, a *adminEnv, out io.Writer) error {
+			o, err := a.orgBySlug(ctx, org)
+			if err != nil {
+				return err
+			}
+			t, err := a.svc.CreateTeam(ctx, tenancy.SystemActor, o.ID, slug, name)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(out, "created team %s (%s) in %s\n", t.Slug, t.ID, o.Slug)
+			return nil
+		}),
+	}
+	create.Flags().StringVar(&org, "org", "", "organization slug (required)")
+	create.Flags().StringVar(&slug, "slug", "", "team slug (required)")
+	create.Flags().StringVar(&name, "name", "", "team name (required)")
+	addMember := &cobra.Command{
+		Use:   "add-member",
+		Short: "Add an organization member to a team",
+		Args:  cobra.NoArgs,
+		RunE: withAdmin(cfg, func(ctx context.Context, a *adminEnv, out io.Writer) error {
+			o, err := a.orgBySlug(ctx, org)
+			if err != nil {
+				return err
+			}
+			if err := a.svc.AddTeamMember(ctx, tenancy.SystemActor, o.ID, slug, email, role); err != nil {
+				return err
+			}
+			fmt.Fprintf(out, "added %s to team %s as %s\n", email, slug, role)
+			return nil
+		}),
+	}
+	addMember.Flags().StringVar(&org, "org", "", "organization slug (required)")
+	addMember.Flags().StringVar(&slug, "team", "", "team slug (required)")
+	addMember.Flags().StringVar(&email, "email", "", "member e-mail (required)")
+	addMember.Flags().StringVar(&role, "role", "member", "member or lead")
+	list := &cobra.Command{
+		Use:   "list",
+		Short: "List an organization's teams",
+		Args:  cobra.NoArgs,
+		RunE: withAdmin(cfg, func(ctx context.Context, a *adminEnv, out io.Writer) error {
+			o, err := a.orgBySlug(ctx, org)
+			if err != nil {
+				return err
+			}
+			var teams []warehouse.Team
+			err = a.db.InOrg(ctx, o.ID, func(tx pgx.Tx) error {
+				teams, err = warehouse.ListTeams(ctx, tx)
+				return err
+			})
+			if err != nil {
+				return err
+			}
+			w := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(w, "SLUG\tNAME\tMEMBERS\tID")
+			for _, t := range teams {
+				fmt.Fprintf(w, "%s\t%s\t%d\t%s\n", t.Slug, t.Name, t.Members, t.ID)
+			}
+			return w.Flush()
+		}),
+	}
+	list.Flags().StringVar(&org, "org", "", "organization slug (required)")
+	cmd.AddCommand(create, addMember, list)
+	return cmd
+}
+
+func newAdminAPIKeyCmd(cfg *Config) *cobra.Command {
+	cmd := &cobra.Command{Use: "apikey", Short: "Create, list and revoke API keys"}
+	var org, email, name, id string
+	var ttl time.Duration
+	create := &cobra.Command{
+		Use:     "create",
+		Short:   "Create an API key for a member (printed once)",
+		Example: `  ctxintel admin apikey create --org acme --email bob@acme.example --name "bob laptop"`,
+		Args:    cobra.NoArgs,
+		RunE: withAdmin(cfg, func(ctx context.Context, a *adminEnv, out io.Writer) error {
+			o, err := a.orgBySlug(ctx, org)
+			if err != nil {
+				return err
+			}
+			var m warehouse.Member
+			err = a.db.InOrg(ctx, o.ID, func(tx pgx.Tx) error {
+				m, err = warehouse.GetMemberByEmail(ctx, tx, email)
+				return err
+			})
+			if err != nil {
+				return fmt.Errorf("%s is not a member of %s: %w", email, o.Slug, err)
+			}
+			var expires *time.Time
+			if ttl > 0 {
+				t := time.Now().Add(ttl)
+				expires = &t
+			}
+			plain, k, err := a.svc.NewAPIKey(ctx, tenancy.SystemActor, o.ID, m.ID, name, expires)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(out, "created API key %q (%s) for %s in %s\n\n  %s\n\nStore it now: it is not shown again.\n", k.Name, k.ID, m.Email, o.Slug, plain)
+			return nil
+		}),
+	}
+	create.Flags().StringVar(&org, "org", "", "organization slug (required)")
+	create.Flags().StringVar(&email, "email", "", "member the key acts as (required)")
+	create.Flags().StringVar(&name, "name", "", "a name to recognise the key by (required)")
+	create.Flags().DurationVar(&ttl, "expires-in", 0, "expire after this long, e.g. 720h (default: never)")
+	list := &cobra.Command{
+		Use:   "list",
+		Short: "List an organization's API keys (never the secrets)",
+		Args:  cobra.NoArgs,
+		RunE: withAdmin(cfg, func(ctx context.Context, a *adminEnv, out io.Writer) error {
+			o, err := a.orgBySlug(ctx, org)
+			if err != nil {
+				return err
+			}
+			var keys []warehouse.APIKey
+			err = a.db.InOrg(ctx, o.ID, func(tx pgx.Tx) error {
+				keys, err = warehouse.ListAPIKeys(ctx, tx)
+				return err
+			})
+			if err != nil {
+				return err
+			}
+			w := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(w, "PREFIX\tNAME\tUSER\tSTATE\tLAST USED\tID")
+			for _, k := range keys {
+				state := "active"
+				switch {
+				case k.RevokedAt != nil:
+					state = "revoked"
+				case k.ExpiresAt != nil && k.ExpiresAt.Before(time.Now()):
+					state = "expired"
+				}
+				used := "never"
+				if k.LastUsedAt != nil {
+					used = k.LastUsedAt.UTC().Format(time.DateTime)
+				}
+				fmt.Fprintf(w, "%s…\t%s\t%s\t%s\t%s\t%s\n", k.Prefix, k.Name, k.UserID, state, used, k.ID)
+			}
+			return w.Flush()
+		}),
+	}
+	list.Flags().StringVar(&org, "org", "", "organization slug (required)")
+	revoke := &cobra.Command{
+		Use:   "revoke",
+		Short: "Revoke an API key",
+		Args:  cobra.NoArgs,
+		RunE: withAdmin(cfg, func(ctx context.Context, a *adminEnv, out io.Writer) error {
+			o, err := a.orgBySlug(ctx, org)
+			if err != nil {
+				return err
+			}
+			keyID, err := uuid.Parse(id)
+			if err != nil {
+				return fmt.Errorf("--id must be a key id from `ctxintel admin apikey list`, got %q", id)
+			}
+			if err := a.svc.RevokeAPIKey(ctx, tenancy.SystemActor, o.ID, keyID); err != nil {
+				return err
+			}
+			fmt.Fprintf(out, "revoked API key %s\n", keyID)
+			return nil
+		}),
+	}
+	revoke.Flags().StringVar(&org, "org", "", "organization slug (required)")
+	revoke.Flags().StringVar(&id, "id", "", "key id (required)")
+	cmd.AddCommand(create, list, revoke)
+	return cmd
+}
+
+func newAdminJobsCmd(cfg *Config) *cobra.Command {
+	var state string
+	var limit int
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "jobs",
+		Short: "List failed jobs with their errors (the dead-letter view)",
+		Long: `List jobs that failed: "discarded" jobs used up their attempts and will not run
+again (the dead letters); "retryable" jobs failed and wait for their next attempt.`,
+		Args: cobra.NoArgs,
+		RunE: withAdmin(cfg, func(ctx context.Context, a *adminEnv, out io.Writer) error {
+			states := map[string][]rivertype.JobState{
+				"discarded": {rivertype.JobStateDiscarded},
+				"retryable": {rivertype.JobStateRetryable},
+				"failed":    {rivertype.JobStateDiscarded, rivertype.JobStateRetryable},
+				"cancelled": {rivertype.JobStateCancelled},
+			}[state]
+			if states == nil {
+				return fmt.Errorf("--state must be failed, discarded, retryable or cancelled, got %q", state)
+			}
+			res, err := a.river.JobList(ctx, river.NewJobListParams().States(states...).First(limit).
+				OrderBy(river.JobListOrderByTime, river.SortOrderDesc))
+			if err != nil {
+				return fmt.Errorf("list jobs: %w", err)
+			}
+			if asJSON {
+				enc := json.NewEncoder(out)
+				enc.SetIndent("", "  ")
+				return enc.Encode(res.Jobs)
+			}
+			if len(res.Jobs) == 0 {
+				fmt.Fprintf(out, "no %s jobs\n", state)
+				return nil
+			}
+			w := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(w, "ID\tKIND\tQUEUE\tSTATE\tATTEMPTS\tLAST ERROR")
+			for _, j := range res.Jobs {
+				last := ""
+				if n := len(j.Errors); n > 0 {
+					last = oneLine(j.Errors[n-1].Error)
+				}
+				fmt.Fprintf(w, "%d\t%s\t%s\t%s\t%d/%d\t%s\n", j.ID, j.Kind, j.Queue, j.State, j.Attempt, j.MaxAttempts, last)
+			}
+			return w.Flush()
+		}),
+	}
+	cmd.Flags().StringVar(&state, "state", "failed", "failed (discarded + retryable), discarded, retryable or cancelled")
+	cmd.Flags().IntVar(&limit, "limit", 50, "list at most this many, newest first")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the jobs as JSON, with every attempt's error")
+	return cmd
+}
+
+func oneLine(s string) string {
+	s = strings.ReplaceAll(s, "\n", " ")
+	if len(s) > 160 {
+		s = s[:157] + "..."
+	}
+	return s
+}

@@ -1,0 +1,86 @@
+// Package demo seeds the demonstration organization that `make run` shows
+// on an empty database: people with every role, teams, and an admin API
+// key. It goes through the same domain services as real use, so the demo
+// exercises the product rather than a side door.
+package demo
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/context-intelligence/ctxintel/tenancy"
+	"github.com/context-intelligence/ctxintel/warehouse"
+)
+
+// Seeded is what SeedIfEmpty created.
+type Seeded struct {
+	Org      warehouse.Organization
+	Admin    warehouse.Member
+	AdminKey string
+}
+
+type person struct{ email, name, role, team, teamRole string }
+
+var people = []person{
+	{"maria.chen@demo.example", "Maria Chen", warehouse.RoleManager, "platform", "lead"},
+	{"sam.okafor@demo.example", "Sam Okafor", warehouse.RoleDeveloper, "platform", "member"},
+	{"lena.fischer@demo.example", "Lena Fischer", warehouse.RoleDeveloper, "platform", "member"},
+	{"diego.ramos@demo.example", "Diego Ramos", warehouse.RoleManager, "web", "lead"},
+	{"aisha.khan@demo.example", "Aisha Khan", warehouse.RoleDeveloper, "web", "member"},
+	{"tom.berg@demo.example", "Tom Berg", warehouse.RoleDeveloper, "web", "member"},
+	{"priya.nair@demo.example", "Priya Nair", warehouse.RoleAuditor, "", ""},
+}
+
+// SeedIfEmpty creates the demo org when no organization exists and returns
+// nil, nil otherwise.
+func SeedIfEmpty(ctx context.Context, svc *tenancy.Service) (*Seeded, error) {
+	var n int
+	err := svc.DB.AsSystem(ctx, func(tx pgx.Tx) error {
+		var err error
+		n, err = warehouse.CountOrganizations(ctx, tx)
+		return err
+	})
+	if err != nil || n > 0 {
+		return nil, err
+	}
+	actor := tenancy.SystemActor
+	org, admin, err := svc.CreateOrg(ctx, actor, tenancy.NewOrg{
+		Slug: "demo", Name: "Demo Co", Plan: "pro", Region: "us",
+		AdminEmail: "admin@demo.example", AdminName: "Alex Admin",
+	})
+	if err != nil {
+		return nil, err
+	}
+	for _, slug := range []string{"platform", "web"} {
+		if _, err := svc.CreateTeam(ctx, actor, org.ID, slug, teamName(slug)); err != nil {
+			return nil, err
+		}
+	}
+	for _, p := range people {
+		if _, err := svc.AddMember(ctx, actor, org.ID, p.email, p.name, p.role); err != nil {
+			return nil, err
+		}
+		if p.team != "" {
+			if err := svc.AddTeamMember(ctx, actor, org.ID, p.team, p.email, p.teamRole); err != nil {
+				return nil, err
+			}
+		}
+	}
+	key, _, err := svc.NewAPIKey(ctx, actor, org.ID, admin.ID, "demo admin", nil)
+	if err != nil {
+		return nil, fmt.Errorf("create demo API key: %w", err)
+	}
+	return &Seeded{Org: org, Admin: admin, AdminKey: key}, nil
+}
+
+func teamName(slug string) string {
+	switch slug {
+	case "platform":
+		return "Platform"
+	case "web":
+		return "Web"
+	}
+	return slug
+}

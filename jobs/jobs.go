@@ -1,0 +1,85 @@
+// Package jobs wires River: the client, its queues, and one thin worker per
+// job kind that decodes the args and calls the domain package that owns the
+// work. Job args live in those domain packages (they enqueue them), so
+// nothing but cmd imports this package.
+package jobs
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+
+	"github.com/context-intelligence/ctxintel/tenancy"
+	"github.com/context-intelligence/ctxintel/warehouse"
+)
+
+// Config tunes the workers.
+type Config struct {
+	// Workers is the number of jobs run at once on the default queue
+	// (default 10); the projection queue gets half of it.
+	Workers int
+	// RetryPolicy overrides River's exponential back-off (tests use a
+	// short one). Nil keeps River's default.
+	RetryPolicy river.ClientRetryPolicy
+	// FetchPollInterval overrides how often idle workers poll for jobs
+	// (default River's 1 s; LISTEN/NOTIFY wakes them sooner anyway).
+	FetchPollInterval time.Duration
+}
+
+// Deps are what the workers call into.
+type Deps struct {
+	DB          *warehouse.DB
+	AuditEvents tenancy.EventWriter
+	Logger      *slog.Logger
+}
+
+// NewClient builds a River client that runs every worker.
+func NewClient(deps Deps, cfg Config) (*river.Client[pgx.Tx], error) {
+	if cfg.Workers <= 0 {
+		cfg.Workers = 10
+	}
+	workers := river.NewWorkers()
+	river.AddWorker(workers, &projectAuditWorker{deps: deps})
+	rc := &river.Config{
+		Logger:  deps.Logger,
+		Workers: workers,
+		Queues: map[string]river.QueueConfig{
+			river.QueueDefault:      {MaxWorkers: cfg.Workers},
+			tenancy.QueueProjection: {MaxWorkers: max(1, cfg.Workers/2)},
+		},
+		RetryPolicy:       cfg.RetryPolicy,
+		FetchPollInterval: cfg.FetchPollInterval,
+	}
+	if cfg.FetchPollInterval > 0 && cfg.FetchPollInterval < river.FetchCooldownDefault {
+		rc.FetchCooldown = cfg.FetchPollInterval
+	}
+	client, err := river.NewClient(riverpgxv5.New(deps.DB.Pool()), rc)
+	if err != nil {
+		return nil, fmt.Errorf("create River client: %w", err)
+	}
+	return client, nil
+}
+
+// NewInsertClient builds a River client that only enqueues (CLI commands,
+// web-only processes).
+func NewInsertClient(db *warehouse.DB, log *slog.Logger) (*river.Client[pgx.Tx], error) {
+	client, err := river.NewClient(riverpgxv5.New(db.Pool()), &river.Config{Logger: log})
+	if err != nil {
+		return nil, fmt.Errorf("create River client: %w", err)
+	}
+	return client, nil
+}
+
+type projectAuditWorker struct {
+	river.WorkerDefaults[tenancy.ProjectAuditArgs]
+	deps Deps
+}
+
+func (w *projectAuditWorker) Work(ctx context.Context, job *river.Job[tenancy.ProjectAuditArgs]) error {
+	return tenancy.ProjectAudit(ctx, w.deps.DB, w.deps.AuditEvents, job.Args)
+}

@@ -1,0 +1,106 @@
+// Package web is the HTTP entry point: the chi router, the JSON API and its
+// OpenAPI document, health and metrics endpoints, authentication
+// middleware, and (later) the templ pages. Handlers decode and check the
+// request, call a domain package, and encode the answer; they hold no
+// business rules and no SQL.
+package web
+
+import (
+	"context"
+	_ "embed"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/context-intelligence/ctxintel/warehouse"
+)
+
+// Authenticator resolves an API key to who it acts for.
+type Authenticator interface {
+	Authenticate(ctx context.Context, key string) (warehouse.Principal, error)
+}
+
+// Check is one dependency /readyz verifies.
+type Check struct {
+	Name string
+	Ping func(ctx context.Context) error
+}
+
+// Deps are the services the handlers call.
+type Deps struct {
+	Logger   *slog.Logger
+	Auth     Authenticator
+	Checks   []Check
+	Registry *prometheus.Registry // metrics are registered here and served at /metrics
+	Version  string
+}
+
+//go:embed openapi.yaml
+var openAPI []byte
+
+// NewHandler builds the router of the API process.
+func NewHandler(d Deps) http.Handler {
+	r := newRouter(d)
+	r.Get("/api/openapi.yaml", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/yaml")
+		w.Write(openAPI) //nolint:errcheck
+	})
+	r.Route("/api/v1", func(r chi.Router) {
+		r.Use(authenticate(d.Auth, d.Logger))
+		r.Get("/me", me)
+	})
+	return r
+}
+
+// NewOpsHandler serves only /healthz, /readyz and /metrics, for worker
+// processes.
+func NewOpsHandler(d Deps) http.Handler { return newRouter(d) }
+
+func newRouter(d Deps) chi.Router {
+	m := newHTTPMetrics(d.Registry)
+	r := chi.NewRouter()
+	r.Use(requestID, recoverer(d.Logger), accessLog(d.Logger, m))
+	r.Get("/healthz", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, map[string]string{"status": "ok", "version": d.Version})
+	})
+	r.Get("/readyz", readyz(d.Checks))
+	r.Handle("/metrics", promhttp.HandlerFor(d.Registry, promhttp.HandlerOpts{Registry: d.Registry}))
+	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, r, http.StatusNotFound, "not_found", "no such endpoint: "+r.Method+" "+r.URL.Path)
+	})
+	r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, r, http.StatusMethodNotAllowed, "method_not_allowed", r.Method+" is not allowed on "+r.URL.Path)
+	})
+	return r
+}
+
+// readyz answers 200 only when every dependency answers within 2 s.
+func readyz(checks []Check) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		status := http.StatusOK
+		results := map[string]string{}
+		for _, c := range checks {
+			if err := c.Ping(ctx); err != nil {
+				status = http.StatusServiceUnavailable
+				results[c.Name] = "error: " + err.Error()
+				continue
+			}
+			results[c.Name] = "ok"
+		}
+		writeJSON(w, status, map[string]any{"ready": status == http.StatusOK, "checks": results})
+	}
+}
+
+func me(w http.ResponseWriter, r *http.Request) {
+	p := principalFrom(r.Context())
+	writeJSON(w, http.StatusOK, map[string]any{
+		"org_id": p.OrgID, "org_slug": p.OrgSlug, "user_id": p.UserID,
+		"email": p.Email, "role": p.Role, "api_key_id": p.APIKeyID,
+	})
+}
