@@ -1,15 +1,20 @@
 // Package demo seeds the demonstration organization that `make run` shows
-// on an empty database: people with every role, teams, and an admin API
-// key. It goes through the same domain services as real use, so the demo
-// exercises the product rather than a side door.
+// on an empty database: people with every role, teams, an admin API key,
+// and weeks of conversations from every assistant. It goes through the
+// same domain services as real use (the conversations are generated as raw
+// capture files and stored through ingest), so the demo exercises the
+// product rather than a side door.
 package demo
 
 import (
 	"context"
 	"fmt"
+	"time"
 
+	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
+	"github.com/context-intelligence/ctxintel/ingest"
 	"github.com/context-intelligence/ctxintel/tenancy"
 	"github.com/context-intelligence/ctxintel/warehouse"
 )
@@ -19,6 +24,12 @@ type Seeded struct {
 	Org      warehouse.Organization
 	Admin    warehouse.Member
 	AdminKey string
+	Captures int // capture files stored; their processing runs in jobs
+}
+
+// Storer stores a capture file and enqueues its processing.
+type Storer interface {
+	Store(ctx context.Context, u ingest.Upload) (ingest.Stored, error)
 }
 
 type person struct{ email, name, role, team, teamRole string }
@@ -35,7 +46,7 @@ var people = []person{
 
 // SeedIfEmpty creates the demo org when no organization exists and returns
 // nil, nil otherwise.
-func SeedIfEmpty(ctx context.Context, svc *tenancy.Service) (*Seeded, error) {
+func SeedIfEmpty(ctx context.Context, svc *tenancy.Service, ing Storer) (*Seeded, error) {
 	var n int
 	err := svc.DB.AsSystem(ctx, func(tx pgx.Tx) error {
 		var err error
@@ -58,10 +69,13 @@ func SeedIfEmpty(ctx context.Context, svc *tenancy.Service) (*Seeded, error) {
 			return nil, err
 		}
 	}
+	ids := map[string]uuid.UUID{admin.Email: admin.ID}
 	for _, p := range people {
-		if _, err := svc.AddMember(ctx, actor, org.ID, p.email, p.name, p.role); err != nil {
+		m, err := svc.AddMember(ctx, actor, org.ID, p.email, p.name, p.role)
+		if err != nil {
 			return nil, err
 		}
+		ids[p.email] = m.ID
 		if p.team != "" {
 			if err := svc.AddTeamMember(ctx, actor, org.ID, p.team, p.email, p.teamRole); err != nil {
 				return nil, err
@@ -72,7 +86,17 @@ func SeedIfEmpty(ctx context.Context, svc *tenancy.Service) (*Seeded, error) {
 	if err != nil {
 		return nil, fmt.Errorf("create demo API key: %w", err)
 	}
-	return &Seeded{Org: org, Admin: admin, AdminKey: key}, nil
+	files := Generate(1, time.Now().UTC(), 6)
+	for _, f := range files {
+		uid, ok := ids[f.UserEmail]
+		if !ok {
+			return nil, fmt.Errorf("demo file %s belongs to unknown person %s", f.Name, f.UserEmail)
+		}
+		if _, err := ing.Store(ctx, ingest.Upload{OrgID: org.ID, UserID: uid, Name: f.Name, Data: f.Data}); err != nil {
+			return nil, fmt.Errorf("store demo capture: %w", err)
+		}
+	}
+	return &Seeded{Org: org, Admin: admin, AdminKey: key, Captures: len(files)}, nil
 }
 
 func teamName(slug string) string {

@@ -14,6 +14,7 @@ import (
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 
+	"github.com/context-intelligence/ctxintel/ingest"
 	"github.com/context-intelligence/ctxintel/tenancy"
 	"github.com/context-intelligence/ctxintel/warehouse"
 )
@@ -35,6 +36,7 @@ type Config struct {
 type Deps struct {
 	DB          *warehouse.DB
 	AuditEvents tenancy.EventWriter
+	Ingest      *ingest.Service
 	Logger      *slog.Logger
 }
 
@@ -45,12 +47,14 @@ func NewClient(deps Deps, cfg Config) (*river.Client[pgx.Tx], error) {
 	}
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &projectAuditWorker{deps: deps})
+	river.AddWorker(workers, &processCaptureWorker{deps: deps})
 	rc := &river.Config{
 		Logger:  deps.Logger,
 		Workers: workers,
 		Queues: map[string]river.QueueConfig{
 			river.QueueDefault:      {MaxWorkers: cfg.Workers},
 			tenancy.QueueProjection: {MaxWorkers: max(1, cfg.Workers/2)},
+			ingest.QueueIngest:      {MaxWorkers: cfg.Workers},
 		},
 		RetryPolicy:       cfg.RetryPolicy,
 		FetchPollInterval: cfg.FetchPollInterval,
@@ -82,4 +86,14 @@ type projectAuditWorker struct {
 
 func (w *projectAuditWorker) Work(ctx context.Context, job *river.Job[tenancy.ProjectAuditArgs]) error {
 	return tenancy.ProjectAudit(ctx, w.deps.DB, w.deps.AuditEvents, job.Args)
+}
+
+type processCaptureWorker struct {
+	river.WorkerDefaults[ingest.ProcessCaptureArgs]
+	deps Deps
+}
+
+func (w *processCaptureWorker) Work(ctx context.Context, job *river.Job[ingest.ProcessCaptureArgs]) error {
+	_, err := w.deps.Ingest.Process(ctx, job.Args)
+	return err
 }

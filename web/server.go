@@ -16,6 +16,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/context-intelligence/ctxintel/ingest/transcript"
 	"github.com/context-intelligence/ctxintel/warehouse"
 )
 
@@ -37,6 +38,9 @@ type Deps struct {
 	Checks   []Check
 	Registry *prometheus.Registry // metrics are registered here and served at /metrics
 	Version  string
+	Ingest   Ingester
+	// MaxUploadBytes bounds request bodies of uploads (413 beyond).
+	MaxUploadBytes int64
 }
 
 //go:embed openapi.yaml
@@ -52,6 +56,12 @@ func NewHandler(d Deps) http.Handler {
 	r.Route("/api/v1", func(r chi.Router) {
 		r.Use(authenticate(d.Auth, d.Logger))
 		r.Get("/me", me)
+		ch := &captureHandlers{ing: d.Ingest, log: d.Logger, maxUpload: d.MaxUploadBytes}
+		r.Post("/imports", ch.upload(""))
+		r.Get("/imports/{id}", ch.get)
+		r.Post("/conversations", ch.upload(transcript.FormatGeneric))
+		r.Get("/conversations", ch.list)
+		r.Get("/conversations/{id}", ch.detail)
 	})
 	return r
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/riverqueue/river/rivertype"
 	"github.com/spf13/cobra"
 
+	"github.com/context-intelligence/ctxintel/ingest"
 	"github.com/context-intelligence/ctxintel/jobs"
 	"github.com/context-intelligence/ctxintel/tenancy"
 	"github.com/context-intelligence/ctxintel/warehouse"
@@ -64,7 +65,8 @@ func newAdminCmd(cfg *Config) *cobra.Command {
 		Use:   "admin",
 		Short: "Operator commands: organizations, users, teams, API keys, failed jobs",
 	}
-	cmd.AddCommand(newAdminOrgCmd(cfg), newAdminUserCmd(cfg), newAdminTeamCmd(cfg), newAdminAPIKeyCmd(cfg), newAdminJobsCmd(cfg))
+	cmd.AddCommand(newAdminOrgCmd(cfg), newAdminUserCmd(cfg), newAdminTeamCmd(cfg), newAdminAPIKeyCmd(cfg), newAdminJobsCmd(cfg),
+		newAdminCapturesCmd(cfg), newAdminReprocessCmd(cfg))
 	return cmd
 }
 
@@ -411,4 +413,91 @@ func oneLine(s string) string {
 		s = s[:157] + "..."
 	}
 	return s
+}
+
+func newAdminCapturesCmd(cfg *Config) *cobra.Command {
+	var org, status string
+	var limit int
+	cmd := &cobra.Command{
+		Use:   "captures",
+		Short: "List stored capture payloads and how their processing went",
+		Args:  cobra.NoArgs,
+		RunE: withAdmin(cfg, func(ctx context.Context, a *adminEnv, out io.Writer) error {
+			o, err := a.orgBySlug(ctx, org)
+			if err != nil {
+				return err
+			}
+			var list []warehouse.RawCapture
+			err = a.db.InOrg(ctx, o.ID, func(tx pgx.Tx) error {
+				list, err = warehouse.ListRawCaptures(ctx, tx, status, limit)
+				return err
+			})
+			if err != nil {
+				return err
+			}
+			w := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(w, "ID\tSTATUS\tFORMAT\tBYTES\tSOURCE\tERROR")
+			for _, c := range list {
+				fmt.Fprintf(w, "%s\t%s\t%s\t%d\t%s\t%s\n", c.ID, c.Status, c.Format, c.SizeBytes, c.SourceName, oneLine(c.Error))
+			}
+			return w.Flush()
+		}),
+	}
+	cmd.Flags().StringVar(&org, "org", "", "organization slug (required)")
+	cmd.Flags().StringVar(&status, "status", "", "only this status: pending, processed, failed or superseded")
+	cmd.Flags().IntVar(&limit, "limit", 100, "list at most this many, oldest first")
+	return cmd
+}
+
+func newAdminReprocessCmd(cfg *Config) *cobra.Command {
+	var org, id string
+	var failed bool
+	cmd := &cobra.Command{
+		Use:   "reprocess",
+		Short: "Process stored captures again (after a parser fix): one by --id, or every --failed one",
+		Args:  cobra.NoArgs,
+		RunE: withAdmin(cfg, func(ctx context.Context, a *adminEnv, out io.Writer) error {
+			o, err := a.orgBySlug(ctx, org)
+			if err != nil {
+				return err
+			}
+			ing := &ingest.Service{DB: a.db, Jobs: a.river}
+			var ids []uuid.UUID
+			switch {
+			case id != "" && failed:
+				return fmt.Errorf("give --id or --failed, not both")
+			case id != "":
+				u, err := uuid.Parse(id)
+				if err != nil {
+					return fmt.Errorf("--id must be a capture id from `ctxintel admin captures`, got %q", id)
+				}
+				ids = append(ids, u)
+			case failed:
+				var list []warehouse.RawCapture
+				err = a.db.InOrg(ctx, o.ID, func(tx pgx.Tx) error {
+					list, err = warehouse.ListRawCaptures(ctx, tx, warehouse.CaptureFailed, 100000)
+					return err
+				})
+				if err != nil {
+					return err
+				}
+				for _, c := range list {
+					ids = append(ids, c.ID)
+				}
+			default:
+				return fmt.Errorf("give --id ID or --failed")
+			}
+			for _, c := range ids {
+				if err := ing.Reprocess(ctx, o.ID, c); err != nil {
+					return err
+				}
+			}
+			fmt.Fprintf(out, "enqueued %d capture(s) for processing; the workers of `ctxintel serve` or `ctxintel worker` pick them up\n", len(ids))
+			return nil
+		}),
+	}
+	cmd.Flags().StringVar(&org, "org", "", "organization slug (required)")
+	cmd.Flags().StringVar(&id, "id", "", "capture id")
+	cmd.Flags().BoolVar(&failed, "failed", false, "every capture whose processing failed")
+	return cmd
 }

@@ -28,7 +28,17 @@ type Config struct {
 	ShutdownTimeout time.Duration // --shutdown-timeout, CTXINTEL_SHUTDOWN_TIMEOUT
 	LogLevel        string        // --log-level, CTXINTEL_LOG_LEVEL
 	LogFormat       string        // --log-format, CTXINTEL_LOG_FORMAT
+	MaxUploadBytes  int64         // --max-upload-bytes, CTXINTEL_MAX_UPLOAD_BYTES
+	MaxLineBytes    int           // --max-line-bytes, CTXINTEL_MAX_LINE_BYTES
 	Embedding       EmbeddingConfig
+	Client          ClientConfig
+}
+
+// ClientConfig is how the client commands (import, capture) reach a server.
+type ClientConfig struct {
+	Server   string // --server, CTXINTEL_SERVER
+	APIKey   string // --api-key, CTXINTEL_API_KEY
+	QueueDir string // --queue-dir, CTXINTEL_CAPTURE_QUEUE: where capture keeps what it could not send yet
 }
 
 // EmbeddingConfig selects the embedding provider.
@@ -68,6 +78,14 @@ func (c *Config) bindFlags(fs *pflag.FlagSet) {
 	str(&c.Embedding.Model, "embedding-model", "CTXINTEL_EMBEDDING_MODEL", "text-embedding-3-large", "embedding model of the openai provider")
 	str(&c.Embedding.ModelDir, "model-dir", "CTXINTEL_MODEL_DIR", filepath.Join(home, ".deps", "models", "use-lite"), "directory of the local USE-Lite model files")
 	c.Embedding.APIKey = os.Getenv("CTXINTEL_EMBEDDING_API_KEY")
+	str(&c.Client.Server, "server", "CTXINTEL_SERVER", "http://localhost:8080", "server that import and capture upload to")
+	str(&c.Client.APIKey, "api-key", "CTXINTEL_API_KEY", "", "API key that import and capture upload with")
+	stateHome := os.Getenv("XDG_STATE_HOME")
+	if stateHome == "" {
+		h, _ := os.UserHomeDir()
+		stateHome = filepath.Join(h, ".local", "state")
+	}
+	str(&c.Client.QueueDir, "queue-dir", "CTXINTEL_CAPTURE_QUEUE", filepath.Join(stateHome, "ctxintel", "capture-queue"), "where capture queues transcripts it could not upload yet")
 
 	intDef := func(env string, def int) int {
 		if v, err := strconv.Atoi(os.Getenv(env)); err == nil {
@@ -77,6 +95,8 @@ func (c *Config) bindFlags(fs *pflag.FlagSet) {
 	}
 	fs.IntVar(&c.Workers, "workers", intDef("CTXINTEL_WORKERS", 10), "jobs run at once per process [CTXINTEL_WORKERS]")
 	fs.IntVar(&c.Embedding.Dimensions, "embedding-dimensions", intDef("CTXINTEL_EMBEDDING_DIMENSIONS", 1536), "vector size requested from the openai provider [CTXINTEL_EMBEDDING_DIMENSIONS]")
+	fs.Int64Var(&c.MaxUploadBytes, "max-upload-bytes", int64(intDef("CTXINTEL_MAX_UPLOAD_BYTES", 64<<20)), "largest accepted upload; larger ones get 413 [CTXINTEL_MAX_UPLOAD_BYTES]")
+	fs.IntVar(&c.MaxLineBytes, "max-line-bytes", intDef("CTXINTEL_MAX_LINE_BYTES", 8<<20), "longest accepted line of a line-based transcript; longer lines are reported and skipped [CTXINTEL_MAX_LINE_BYTES]")
 	shutdown := 30 * time.Second
 	if d, err := time.ParseDuration(os.Getenv("CTXINTEL_SHUTDOWN_TIMEOUT")); err == nil {
 		shutdown = d
@@ -131,6 +151,12 @@ func (c *Config) validateStores() error {
 	}
 	if c.LogFormat != "json" && c.LogFormat != "text" {
 		return fmt.Errorf("config: %s must be json or text, got %q", setting{"log-format", "CTXINTEL_LOG_FORMAT"}, c.LogFormat)
+	}
+	if c.MaxUploadBytes < 1024 {
+		return fmt.Errorf("config: %s must be at least 1024, got %d", setting{"max-upload-bytes", "CTXINTEL_MAX_UPLOAD_BYTES"}, c.MaxUploadBytes)
+	}
+	if c.MaxLineBytes < 1024 {
+		return fmt.Errorf("config: %s must be at least 1024, got %d", setting{"max-line-bytes", "CTXINTEL_MAX_LINE_BYTES"}, c.MaxLineBytes)
 	}
 	if c.Workers < 1 || c.Workers > 1000 {
 		return fmt.Errorf("config: %s must be between 1 and 1000, got %d", setting{"workers", "CTXINTEL_WORKERS"}, c.Workers)
@@ -197,4 +223,16 @@ func redactURL(s string) string {
 		return s
 	}
 	return u.Redacted()
+}
+
+// validateClient checks what import and capture need to reach a server.
+func (c *Config) validateClient() error {
+	u, err := url.Parse(c.Client.Server)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("config: %s must be a URL like https://ctxintel.example.com, got %q", setting{"server", "CTXINTEL_SERVER"}, c.Client.Server)
+	}
+	if c.Client.APIKey == "" {
+		return fmt.Errorf("config: %s is empty; create one with `ctxintel admin apikey create` or in the web app", setting{"api-key", "CTXINTEL_API_KEY"})
+	}
+	return nil
 }

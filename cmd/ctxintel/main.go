@@ -20,7 +20,9 @@ func main() {
 	err := newRootCmd().ExecuteContext(ctx)
 	stop()
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "ctxintel:", err)
+		if err != errSilentFailure {
+			fmt.Fprintln(os.Stderr, "ctxintel:", err)
+		}
 		os.Exit(1)
 	}
 }
@@ -46,6 +48,8 @@ Every setting is a flag and an environment variable; see "Global Flags".`,
 		newWorkerCmd(cfg),
 		newMigrateCmd(cfg),
 		newAdminCmd(cfg),
+		newImportCmd(cfg),
+		newCaptureCmd(cfg),
 	)
 	return root
 }

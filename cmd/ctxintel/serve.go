@@ -16,6 +16,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/context-intelligence/ctxintel/demo"
+	"github.com/context-intelligence/ctxintel/ingest"
+	"github.com/context-intelligence/ctxintel/ingest/redact"
 	"github.com/context-intelligence/ctxintel/jobs"
 	"github.com/context-intelligence/ctxintel/tenancy"
 	"github.com/context-intelligence/ctxintel/warehouse"
@@ -72,15 +74,22 @@ func runProcess(ctx context.Context, cfg *Config, listen string, api, seedDemo b
 		return err
 	}
 
+	redactor, err := redact.New()
+	if err != nil {
+		return fmt.Errorf("load secret-redaction rules: %w", err)
+	}
 	auditEvents := warehouse.NewBatchWriter(s.ch, "audit_events", tenancy.AuditEventColumns, warehouse.BatchOptions{Logger: log})
-	client, err := jobs.NewClient(jobs.Deps{DB: s.db, AuditEvents: auditEvents, Logger: log}, jobs.Config{Workers: cfg.Workers})
+	ing := &ingest.Service{DB: s.db, Redactor: redactor, Logger: log,
+		Limits: ingest.Limits{MaxUploadBytes: cfg.MaxUploadBytes, MaxLineBytes: cfg.MaxLineBytes}}
+	client, err := jobs.NewClient(jobs.Deps{DB: s.db, AuditEvents: auditEvents, Ingest: ing, Logger: log}, jobs.Config{Workers: cfg.Workers})
 	if err != nil {
 		return err
 	}
+	ing.Jobs = client
 	svc := &tenancy.Service{DB: s.db, Jobs: client}
 
 	if seedDemo {
-		if err := seedDemoIfEmpty(ctx, svc, log); err != nil {
+		if err := seedDemoIfEmpty(ctx, svc, ing, log); err != nil {
 			return err
 		}
 	}
@@ -94,7 +103,8 @@ func runProcess(ctx context.Context, cfg *Config, listen string, api, seedDemo b
 	}
 	var handler http.Handler
 	if api {
-		handler = web.NewHandler(web.Deps{Logger: log, Auth: svc, Checks: checks, Registry: reg, Version: version})
+		handler = web.NewHandler(web.Deps{Logger: log, Auth: svc, Checks: checks, Registry: reg, Version: version,
+			Ingest: ing, MaxUploadBytes: cfg.MaxUploadBytes})
 	} else {
 		handler = web.NewOpsHandler(web.Deps{Logger: log, Checks: checks, Registry: reg, Version: version})
 	}
@@ -156,8 +166,8 @@ func riverCheck(db *warehouse.DB, client *river.Client[pgx.Tx]) func(context.Con
 	}
 }
 
-func seedDemoIfEmpty(ctx context.Context, svc *tenancy.Service, log *slog.Logger) error {
-	res, err := demo.SeedIfEmpty(ctx, svc)
+func seedDemoIfEmpty(ctx context.Context, svc *tenancy.Service, ing *ingest.Service, log *slog.Logger) error {
+	res, err := demo.SeedIfEmpty(ctx, svc, ing)
 	if err != nil {
 		return fmt.Errorf("seed demo organization: %w", err)
 	}

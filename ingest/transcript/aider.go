@@ -1,0 +1,766 @@
+// Aider chat history (.aider.chat.history.md).
+//
+// Aider appends every session to one markdown file in the repository
+// (versions seen: v0.82.2, v0.83.1, v0.86.1, v0.86.2; the layout has been
+// stable since 2023). Each session starts with
+//
+//	# aider chat started at 2025-05-04 17:02:36
+//
+// (local time, no zone). Within a session aider writes three kinds of lines:
+//
+//   - "#### text  " — what the user typed, one line per input line, always
+//     ending in two spaces (a markdown line break). Consecutive #### lines are
+//     one message. Slash commands ("/add x", "/code …", "/ask …", "/run cmd",
+//     "!cmd") are user messages too; in architect mode aider also logs the
+//     architect's answer as #### lines, since that is what it sends to the
+//     editor model.
+//   - "> text  " — aider's own output: the startup banner ("> Aider v0.82.2",
+//     "> Main model: gemini/… with diff-fenced edit format" or, older,
+//     "> Model: gpt-4o with diff edit format", "> Weak model: …",
+//     "> Git repo: .git with 13 files", "> Cur working dir: …"), confirmations
+//     ("> src/App.js" + "> Add file to the chat? (Y)es/… [Yes]: y"), "> Added x
+//     to the chat", "> Applied edit to x", "> Running cmd", "> Commit c339495
+//     subject", "> Tokens: 3.2k sent, 1.1k cache write, 222 received. Cost: …".
+//   - anything else — the model's answer, verbatim (SEARCH/REPLACE blocks with
+//     the file name above or just inside the fence; whole-file blocks with the
+//     file name above the fence; udiff "--- a\n+++ b" headers).
+//
+// Because model answers are copied verbatim, an answer can itself contain
+// lines starting with "#### " (a markdown heading) or "> " (a quote). Aider's
+// own lines always end in two spaces, so inside an answer only such lines
+// (or the unmistakable "> Tokens:" / "> Applied edit to" lines) end it.
+//
+// Mapping: each session is one conversation (several per file). ExternalID is
+// "aider-<start time>-<sha256 of the first user message>", stable when the
+// file grows. Title is the first prompt (a prompt-carrying command such as
+// "/code x" gives "x"), cut to 80 characters. StartedAt is the session start,
+// read as UTC because aider records no zone; messages carry no times and
+// EndedAt stays zero. Messages: user messages; assistant messages (a new one
+// after every block of aider output, since aider re-prompts the model after
+// adding files or on edit errors) with the main model, the token line that
+// follows them and an "edit" tool call for the files their edit blocks name
+// and the "> Applied edit to" lines confirm (IsError when aider reports a
+// failed edit), "add_files" (FilesRead) and "run" (Commands) tool calls for
+// what aider did next; aider output that follows a user message or opens the
+// session becomes a system message carrying such tool calls; every
+// "> Commit <hash> <subject>" line becomes a CommitRef and its own system
+// message. A "/run cmd" or "!cmd" prompt carries a "run" tool call. Sessions
+// without any user or assistant message (aider started and quit) are skipped
+// with a warning. Lines before the first session header cannot be placed in
+// a session and are reported as an error.
+package transcript
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+var (
+	aiderStartRe    = regexp.MustCompile(`^# aider chat started at (.*?)\s*$`)
+	aiderVersionRe  = regexp.MustCompile(`^Aider v(\d[\w.+-]*)`)
+	aiderModelRe    = regexp.MustCompile(`^(?:Main model|Model|Models|Editor model):\s+(\S+?),?(?:\s|$)`)
+	aiderFormatRe   = regexp.MustCompile(`^(?:Main model|Model|Models):\s+\S+\s+(?:with|using)\s+(\S+)\s+edit format`)
+	aiderTokensRe   = regexp.MustCompile(`^Tokens:\s+(.*?)\s+sent(.*?),\s*([\d.,]+[kKmM]?)\s+received`)
+	aiderCacheRe    = regexp.MustCompile(`([\d.,]+[kKmM]?)\s+cache (write|hit)`)
+	aiderAppliedRe  = regexp.MustCompile(`^Applied edit to (.+)$`)
+	aiderAddedRe    = regexp.MustCompile(`^Added (.+?) to the chat\.?$`)
+	aiderOutputRe   = regexp.MustCompile(`^\d+ lines? of output$`)
+	aiderAddAskRe   = regexp.MustCompile(`^Add (?:file|url) to the chat\? .*:\s*(\S*)$`)
+	aiderRunningRe  = regexp.MustCompile(`^Running (.+)$`)
+	aiderCommitRe   = regexp.MustCompile(`^Commit ([0-9a-f]{7,40})\b\s*(.*)$`)
+	aiderCwdRe      = regexp.MustCompile(`^Cur working dir:\s*(.+)$`)
+	aiderGitDirRe   = regexp.MustCompile(`^Git working dir:\s*(.+)$`)
+	aiderEditFailRe = regexp.MustCompile(`(?i)failed to match|did not conform to the edit format|malformed`)
+	aiderPathRe     = regexp.MustCompile(`^[\w.~@+/\\-][\w.~@+/\\ -]*$`)
+)
+
+// aiderLine is one line of the file; blank lines are kept. more holds the
+// continuation lines of a multi-line aider message.
+type aiderLine struct {
+	n    int
+	s    string
+	more []string
+}
+
+func sniffAiderHistory(name string, head []byte) bool {
+	s := strings.TrimPrefix(string(head), "\ufeff")
+	if strings.Contains(s, "<!-- Generated by SpecStory") {
+		return false
+	}
+	for _, l := range strings.SplitN(s, "\n", 50) {
+		t := strings.TrimRight(l, " \t\r")
+		if t == "" {
+			continue
+		}
+		// Aider creates the file with its first session header, so the
+		// first non-blank line is one.
+		if aiderStartRe.MatchString(t) {
+			return true
+		}
+		break
+	}
+	// A history whose head was cut keeps its name and later headers.
+	base := strings.ToLower(strings.ReplaceAll(name, "\\", "/"))
+	return strings.HasSuffix(base, ".aider.chat.history.md") && strings.Contains(s, "\n# aider chat started at ")
+}
+
+func parseAiderHistory(name string, data []byte, lim Limits) (res Result) {
+	res.Format = FormatAiderHistory
+	defer func() {
+		if r := recover(); r != nil {
+			res.errorf(name, 0, "internal parser error (%v); file not imported", r)
+			res.Conversations = nil
+		}
+	}()
+	data = []byte(strings.TrimPrefix(string(data), "\ufeff"))
+	lines := aiderLines(name, data, lim, &res)
+	var sessions [][]aiderLine
+	orphan := 0
+	firstOrphan := 0
+	for _, l := range lines {
+		if aiderStartRe.MatchString(l.s) {
+			sessions = append(sessions, []aiderLine{l})
+			continue
+		}
+		if len(sessions) == 0 {
+			if strings.TrimSpace(l.s) != "" {
+				if orphan == 0 {
+					firstOrphan = l.n
+				}
+				orphan++
+			}
+			continue
+		}
+		sessions[len(sessions)-1] = append(sessions[len(sessions)-1], l)
+	}
+	if orphan > 0 {
+		res.errorf(name, firstOrphan, "%d non-blank line(s) before the first \"# aider chat started at\" header; expected every session to start with that header; not imported", orphan)
+	}
+	if len(sessions) == 0 {
+		if orphan == 0 {
+			res.warnf(name, 0, "no \"# aider chat started at\" session header found; nothing imported")
+		}
+		return res
+	}
+	convention := aiderTwoSpaceConvention(lines)
+	seen := map[string]int{}
+	for _, sess := range sessions {
+		conv := aiderSession(name, sess, convention, &res)
+		if conv == nil {
+			continue
+		}
+		// The same start second and first prompt twice means the history
+		// was concatenated with itself; keep both, distinguishable.
+		seen[conv.ExternalID]++
+		if k := seen[conv.ExternalID]; k > 1 {
+			res.warnf(name, sess[0].n, "session has the same start time and first prompt as an earlier one; imported as %s-%d", conv.ExternalID, k)
+			conv.ExternalID += "-" + strconv.Itoa(k)
+		}
+		res.Conversations = append(res.Conversations, *conv)
+	}
+	return res
+}
+
+// aiderTwoSpaceConvention reports whether aider's output lines keep the
+// two trailing spaces aider writes (they are lost when an editor trims the
+// file); only then can a multi-line message be followed to its end.
+func aiderTwoSpaceConvention(lines []aiderLine) bool {
+	all, two := 0, 0
+	for _, l := range lines {
+		if l.s == ">" || strings.HasPrefix(l.s, "> ") || strings.HasPrefix(l.s, "#### ") {
+			all++
+			if strings.HasSuffix(l.s, "  ") {
+				two++
+			}
+		}
+	}
+	return all > 0 && two*10 >= all*8
+}
+
+// aiderLines splits data into all lines with trailing "\r" removed,
+// restoring the blank lines that splitLines drops.
+func aiderLines(name string, data []byte, lim Limits, res *Result) []aiderLine {
+	kept := splitLines(name, data, lim, res)
+	out := make([]aiderLine, 0, len(kept)*2)
+	next := 1
+	for _, l := range kept {
+		for ; next < l.N; next++ {
+			out = append(out, aiderLine{n: next})
+		}
+		out = append(out, aiderLine{n: l.N, s: string(l.Text)})
+		next = l.N + 1
+	}
+	return out
+}
+
+// aiderState carries one session's parse.
+type aiderState struct {
+	name       string
+	res        *Result
+	conv       Conversation
+	model      string // current main model
+	editFormat string
+	gitDir     string
+	// the message that aider output attaches to: the last assistant
+	// message, or a system message opened for output after a user turn
+	target int
+	// lines of the current group
+	user      []aiderLine
+	assistant []aiderLine
+	output    []aiderLine
+}
+
+func aiderSession(name string, sess []aiderLine, convention bool, res *Result) *Conversation {
+	st := &aiderState{name: name, res: res, target: -1}
+	st.conv = Conversation{Tool: ToolAider, Format: FormatAiderHistory}
+	rawStart := aiderStartRe.FindStringSubmatch(sess[0].s)[1]
+	started, ok := aiderParseStart(rawStart)
+	if !ok {
+		res.warnf(name, sess[0].n, "session start %q is not a \"YYYY-MM-DD HH:MM:SS\" time; session imported without a start time", rawStart)
+	}
+	st.conv.StartedAt = started
+
+	mode := "" // "user", "assistant", "output" or "" between groups
+	// Aider prefixes only the first line of a multi-line message with "> "
+	// and ends only its last line with two spaces; cont is set while such
+	// a message is open.
+	cont := false
+	afterUser := false // a blank line just closed a user message
+	for _, l := range sess[1:] {
+		s := strings.TrimRight(l.s, " \t")
+		twoSpaces := strings.HasSuffix(l.s, "  ")
+		isUser := s == "####" || strings.HasPrefix(s, "#### ")
+		isOut := s == ">" || strings.HasPrefix(s, "> ")
+		known := isOut && aiderKnownOutput(strings.TrimPrefix(s, "> "))
+		if cont {
+			if isUser && twoSpaces {
+				cont = false
+			} else {
+				last := &st.output[len(st.output)-1]
+				last.more = append(last.more, strings.TrimRight(l.s, " \t"))
+				cont = !twoSpaces
+				continue
+			}
+		}
+		isUser, isOut = aiderClassify(isUser, isOut, known, twoSpaces, convention, afterUser, mode)
+		afterUser = false
+		switch {
+		case isUser:
+			if mode != "user" {
+				st.flush()
+				mode = "user"
+			}
+			st.user = append(st.user, l)
+		case isOut:
+			if mode != "output" {
+				st.flush()
+				mode = "output"
+			}
+			st.output = append(st.output, l)
+			cont = convention && !twoSpaces && !known
+		case s == "":
+			switch mode {
+			case "assistant":
+				st.assistant = append(st.assistant, l)
+			case "user", "output":
+				afterUser = mode == "user"
+				st.flush()
+				mode = ""
+			}
+		default:
+			if mode != "assistant" {
+				st.flush()
+				mode = "assistant"
+			}
+			st.assistant = append(st.assistant, l)
+		}
+	}
+	st.flush()
+
+	conv := &st.conv
+	if conv.Cwd == "" {
+		conv.Cwd = st.gitDir
+	}
+	firstUser, title := "", ""
+	hasTurn := false
+	for _, m := range conv.Messages {
+		switch m.Role {
+		case RoleUser:
+			hasTurn = true
+			if firstUser == "" {
+				firstUser = m.Text
+			}
+			if title == "" {
+				title = aiderPromptText(m.Text)
+			}
+		case RoleAssistant:
+			hasTurn = true
+		}
+	}
+	if !hasTurn {
+		res.warnf(name, sess[0].n, "session started at %q has no user or assistant message (aider started and quit); skipped", rawStart)
+		return nil
+	}
+	if title == "" {
+		title = firstUser
+	}
+	conv.Title = aiderShorten(title, 80)
+	sum := sha256.Sum256([]byte(strings.TrimSpace(firstUser)))
+	if ok {
+		conv.ExternalID = "aider-" + started.Format("20060102T150405") + "-" + hex.EncodeToString(sum[:6])
+	} else {
+		sum = sha256.Sum256([]byte(rawStart + "\n" + strings.TrimSpace(firstUser)))
+		conv.ExternalID = "aider-" + hex.EncodeToString(sum[:12])
+	}
+	for i := range conv.Messages {
+		if i > 0 {
+			conv.Messages[i].ParentExternalID = conv.Messages[i-1].ExternalID
+		}
+	}
+	conv.finish()
+	return conv
+}
+
+// aiderClassify decides whether a line that looks like a prompt ("####") or
+// aider output ("> ") really is one, given where it stands.
+func aiderClassify(isUser, isOut, known, twoSpaces, convention, afterUser bool, mode string) (bool, bool) {
+	switch {
+	case convention:
+		// Aider's own lines end in two spaces; a "> " line without them is
+		// aider's only as the first line of a multi-line message written
+		// right under other aider lines.
+		return isUser && twoSpaces, isOut && (twoSpaces || known || mode == "output" || mode == "user")
+	case mode == "assistant":
+		// Trimmed file: inside an answer trust only unmistakable lines.
+		return false, known
+	case afterUser:
+		// Aider writes its output right under the prompt; after a blank
+		// line comes the answer, which may open with a quote.
+		return isUser, known
+	}
+	return isUser, isOut
+}
+
+// aiderKnownOutput reports lines only aider writes, recognised even when
+// their trailing spaces were trimmed or the line was cut short.
+func aiderKnownOutput(s string) bool {
+	return strings.HasPrefix(s, "Tokens: ") || aiderAppliedRe.MatchString(s) || aiderCommitRe.MatchString(s)
+}
+
+// aiderParseStart reads the session header time (local, no zone).
+func aiderParseStart(s string) (time.Time, bool) {
+	for _, layout := range []string{"2006-01-02 15:04:05", "2006-01-02 15:04", "2006-01-02T15:04:05"} {
+		if t, err := time.Parse(layout, strings.TrimSpace(s)); err == nil {
+			return t.UTC(), true
+		}
+	}
+	return time.Time{}, false
+}
+
+// flush closes whichever group of lines is open.
+func (st *aiderState) flush() {
+	switch {
+	case len(st.user) > 0:
+		st.flushUser()
+	case len(st.assistant) > 0:
+		st.flushAssistant()
+	case len(st.output) > 0:
+		st.flushOutput()
+	}
+	st.user, st.assistant, st.output = nil, nil, nil
+}
+
+func (st *aiderState) add(m Message) int {
+	m.ExternalID = "L" + strconv.Itoa(m.Line)
+	st.conv.Messages = append(st.conv.Messages, m)
+	return len(st.conv.Messages) - 1
+}
+
+func (st *aiderState) flushUser() {
+	var parts []string
+	for _, l := range st.user {
+		t := strings.TrimRight(l.s, " \t")
+		t = strings.TrimPrefix(strings.TrimPrefix(t, "####"), " ")
+		parts = append(parts, t)
+	}
+	text := strings.TrimSpace(strings.Join(parts, "\n"))
+	if text == "" || text == "<blank>" {
+		return // aider logs an empty input as "<blank>"
+	}
+	m := Message{Role: RoleUser, Text: text, Line: st.user[0].n}
+	if cmd, ok := aiderRunCommand(text); ok {
+		m.ToolCalls = append(m.ToolCalls, ToolCall{Name: "run", Input: cmd, Commands: []string{cmd}})
+	}
+	st.add(m)
+	st.target = -1
+}
+
+// aiderRunCommand recognises "/run cmd" and "!cmd" prompts.
+func aiderRunCommand(text string) (string, bool) {
+	first := text
+	if i := strings.IndexByte(first, '\n'); i >= 0 {
+		first = first[:i]
+	}
+	switch {
+	case strings.HasPrefix(first, "/run "):
+		return strings.TrimSpace(strings.TrimPrefix(text, "/run ")), true
+	case strings.HasPrefix(first, "!") && len(strings.TrimSpace(first)) > 1:
+		return strings.TrimSpace(strings.TrimPrefix(text, "!")), true
+	}
+	return "", false
+}
+
+func (st *aiderState) flushAssistant() {
+	lines := st.assistant
+	for len(lines) > 0 && strings.TrimSpace(lines[len(lines)-1].s) == "" {
+		lines = lines[:len(lines)-1]
+	}
+	if len(lines) == 0 {
+		return
+	}
+	raw := make([]string, len(lines))
+	for i, l := range lines {
+		raw[i] = l.s
+	}
+	text, thinking := aiderSplitThinking(strings.TrimSpace(strings.Join(raw, "\n")))
+	m := Message{Role: RoleAssistant, Text: text, Thinking: thinking, Line: lines[0].n, Model: st.model}
+	if files := aiderEditFiles(raw, st.editFormat); len(files) > 0 {
+		m.ToolCalls = append(m.ToolCalls, ToolCall{Name: "edit", Input: aiderFilesJSON(files), FilesWritten: files})
+	}
+	st.target = st.add(m)
+}
+
+// aiderSplitThinking separates reasoning from an answer: models that emit
+// "<think>…</think>" (qwen3, deepseek-r1) and aider's own rendering of
+// reasoning ("► **THINKING**" … "► **ANSWER**").
+func aiderSplitThinking(text string) (string, string) {
+	if strings.HasPrefix(text, "<think>") {
+		if end := strings.Index(text, "</think>"); end >= 0 {
+			return strings.TrimSpace(text[end+len("</think>"):]), strings.TrimSpace(text[len("<think>"):end])
+		}
+	}
+	const start, answer = "► **THINKING**", "► **ANSWER**"
+	if i := strings.Index(text, start); i >= 0 && i < 40 {
+		if j := strings.Index(text, answer); j > i {
+			thinking := strings.TrimSpace(text[i+len(start) : j])
+			thinking = strings.TrimSpace(strings.TrimRight(thinking, "-"))
+			return strings.TrimSpace(text[j+len(answer):]), thinking
+		}
+	}
+	return text, ""
+}
+
+// aiderFilesJSON renders {"files":[…]} for an edit call's Input.
+func aiderFilesJSON(files []string) string {
+	var b strings.Builder
+	b.WriteString(`{"files":[`)
+	for i, f := range files {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(strconv.Quote(f))
+	}
+	b.WriteString(`]}`)
+	return b.String()
+}
+
+// flushOutput reads a block of aider output.
+func (st *aiderState) flushOutput() {
+	type entry struct {
+		n int
+		s string
+	}
+	var entries []entry
+	for _, l := range st.output {
+		t := strings.TrimRight(l.s, " \t")
+		t = strings.TrimPrefix(strings.TrimPrefix(t, ">"), " ")
+		if len(l.more) > 0 {
+			t += "\n" + strings.Join(l.more, "\n")
+		}
+		entries = append(entries, entry{l.n, t})
+	}
+
+	var tokens Tokens
+	var applied, read aiderSet
+	var commands, rest []string
+	restLine := 0
+	editErr := false
+	for i, e := range entries {
+		s := e.s
+		switch {
+		case aiderCommitRe.MatchString(s):
+			m := aiderCommitRe.FindStringSubmatch(s)
+			st.conv.CommitRefs = append(st.conv.CommitRefs, CommitRef{Hash: m[1], Subject: strings.TrimSpace(m[2]), Line: e.n})
+			st.add(Message{Role: RoleSystem, Text: s, Line: e.n})
+			continue
+		case aiderVersionRe.MatchString(s):
+			if st.conv.ToolVersion == "" {
+				st.conv.ToolVersion = aiderVersionRe.FindStringSubmatch(s)[1]
+			}
+		case aiderModelRe.MatchString(s):
+			model := aiderModelRe.FindStringSubmatch(s)[1]
+			st.conv.Models = appendUnique(st.conv.Models, model)
+			if !strings.HasPrefix(s, "Editor model") {
+				st.model = model
+			}
+			if f := aiderFormatRe.FindStringSubmatch(s); f != nil {
+				st.editFormat = f[1]
+			}
+		case aiderCwdRe.MatchString(s):
+			st.conv.Cwd = strings.TrimSpace(aiderCwdRe.FindStringSubmatch(s)[1])
+		case aiderGitDirRe.MatchString(s):
+			st.gitDir = strings.TrimSpace(aiderGitDirRe.FindStringSubmatch(s)[1])
+		case strings.HasPrefix(s, "Tokens:"):
+			t, ok := aiderParseTokens(s)
+			if !ok {
+				st.res.warnf(st.name, e.n, "token line %q not understood; expected \"Tokens: 2.1k sent, 310 received.\"", aiderShorten(s, 80))
+			}
+			tokens.Add(t)
+		case aiderAppliedRe.MatchString(s):
+			applied.add(strings.TrimSpace(aiderAppliedRe.FindStringSubmatch(s)[1]))
+		case aiderAddedRe.MatchString(s):
+			f := strings.TrimSpace(aiderAddedRe.FindStringSubmatch(s)[1])
+			if !aiderOutputRe.MatchString(f) {
+				read.add(f)
+			}
+		case aiderAddAskRe.MatchString(s) && i > 0:
+			ans := strings.ToLower(aiderAddAskRe.FindStringSubmatch(s)[1])
+			if ans == "y" || ans == "yes" || ans == "a" || ans == "all" {
+				read.add(strings.TrimSpace(entries[i-1].s))
+			}
+		case aiderRunningRe.MatchString(s):
+			commands = append(commands, strings.TrimSpace(aiderRunningRe.FindStringSubmatch(s)[1]))
+		}
+		if aiderEditFailRe.MatchString(s) {
+			editErr = true
+		}
+		if restLine == 0 {
+			restLine = e.n
+		}
+		rest = append(rest, s)
+	}
+	text := strings.TrimSpace(strings.Join(rest, "\n"))
+
+	// Output after an answer belongs to that answer; any other output is
+	// aider talking on its own and becomes a system message.
+	if st.target < 0 {
+		if text == "" {
+			return
+		}
+		st.target = st.add(Message{Role: RoleSystem, Text: text, Line: restLine})
+	}
+	m := &st.conv.Messages[st.target]
+	m.Tokens.Add(tokens)
+	if len(applied.list) > 0 || editErr {
+		i := aiderFindCall(m, "edit")
+		if i < 0 {
+			m.ToolCalls = append(m.ToolCalls, ToolCall{Name: "edit"})
+			i = len(m.ToolCalls) - 1
+		}
+		tc := &m.ToolCalls[i]
+		for _, f := range applied.list {
+			tc.FilesWritten = appendUnique(tc.FilesWritten, f)
+		}
+		tc.Input = aiderFilesJSON(tc.FilesWritten)
+		tc.IsError = tc.IsError || editErr
+		tc.Output = aiderJoin(tc.Output, text)
+	}
+	if len(read.list) > 0 {
+		m.ToolCalls = append(m.ToolCalls, ToolCall{Name: "add_files", Input: aiderFilesJSON(read.list), FilesRead: read.list})
+	}
+	for _, c := range commands {
+		m.ToolCalls = append(m.ToolCalls, ToolCall{Name: "run", Input: c, Commands: []string{c}})
+	}
+}
+
+// aiderSet is an ordered set of paths; a "/add" of a large tree can list
+// thousands, too many for appendUnique's linear scan.
+type aiderSet struct {
+	list []string
+	seen map[string]bool
+}
+
+func (s *aiderSet) add(v string) {
+	if v == "" || s.seen[v] {
+		return
+	}
+	if s.seen == nil {
+		s.seen = map[string]bool{}
+	}
+	s.seen[v] = true
+	s.list = append(s.list, v)
+}
+
+func aiderFindCall(m *Message, name string) int {
+	for i := range m.ToolCalls {
+		if m.ToolCalls[i].Name == name {
+			return i
+		}
+	}
+	return -1
+}
+
+func aiderJoin(a, b string) string {
+	switch {
+	case a == "":
+		return b
+	case b == "":
+		return a
+	}
+	return a + "\n" + b
+}
+
+// aiderParseTokens reads "Tokens: 2.1k sent, 1.5k cache write, 3k cache
+// hit, 310 received. Cost: …".
+func aiderParseTokens(s string) (Tokens, bool) {
+	m := aiderTokensRe.FindStringSubmatch(s)
+	if m == nil {
+		return Tokens{}, false
+	}
+	in, ok1 := aiderCount(m[1])
+	out, ok2 := aiderCount(m[3])
+	t := Tokens{Input: in, Output: out}
+	for _, c := range aiderCacheRe.FindAllStringSubmatch(m[2], -1) {
+		v, ok := aiderCount(c[1])
+		if !ok {
+			return t, false
+		}
+		if c[2] == "write" {
+			t.CacheWrite += v
+		} else {
+			t.CacheRead += v
+		}
+	}
+	return t, ok1 && ok2
+}
+
+// aiderCount parses "310", "2.1k", "10k", "1.2M", "1,234".
+func aiderCount(s string) (int64, bool) {
+	s = strings.ReplaceAll(strings.TrimSpace(s), ",", "")
+	mult := 1.0
+	switch {
+	case strings.HasSuffix(s, "k"), strings.HasSuffix(s, "K"):
+		mult, s = 1e3, s[:len(s)-1]
+	case strings.HasSuffix(s, "m"), strings.HasSuffix(s, "M"):
+		mult, s = 1e6, s[:len(s)-1]
+	}
+	v, err := strconv.ParseFloat(s, 64)
+	if err != nil || v < 0 || v > 1e15 {
+		return 0, false
+	}
+	return int64(v*mult + 0.5), true
+}
+
+// aiderEditFiles finds the files an answer's edit blocks name: the line
+// above "<<<<<<< SEARCH" (diff-fenced) or above its fence (diff), the path
+// line above a fence in whole-file formats, and udiff "+++ path" headers.
+func aiderEditFiles(lines []string, format string) []string {
+	var files []string
+	prev := func(i int) (string, int) {
+		for j := i - 1; j >= 0; j-- {
+			if t := strings.TrimSpace(lines[j]); t != "" {
+				return t, j
+			}
+		}
+		return "", -1
+	}
+	whole := strings.Contains(format, "whole")
+	udiff := strings.Contains(format, "udiff")
+	var fence aiderFence
+	for i, l := range lines {
+		t := strings.TrimSpace(l)
+		wasOpen := fence.open
+		fence.feed(t)
+		switch {
+		case strings.HasPrefix(t, "<<<<<<< SEARCH"):
+			p, j := prev(i)
+			if strings.HasPrefix(p, "```") {
+				p, _ = prev(j)
+			}
+			if f := aiderPathLike(p); f != "" {
+				files = appendUnique(files, f)
+			}
+		case udiff && strings.HasPrefix(t, "+++ ") && i > 0 && strings.HasPrefix(strings.TrimSpace(lines[i-1]), "--- "):
+			p := strings.TrimSpace(strings.TrimPrefix(t, "+++ "))
+			if p != "/dev/null" {
+				if f := aiderPathLike(p); f != "" {
+					files = appendUnique(files, f)
+				}
+			}
+		case whole && !wasOpen && fence.open && i > 0:
+			if f := aiderPathLike(strings.TrimSpace(lines[i-1])); f != "" {
+				files = appendUnique(files, f)
+			}
+		}
+	}
+	return files
+}
+
+// aiderFence is a minimal fence toggle for aider answers, whose edit
+// blocks always use plain ``` fences at the start of a line.
+type aiderFence struct{ open bool }
+
+func (f *aiderFence) feed(t string) {
+	if !strings.HasPrefix(t, "```") {
+		return
+	}
+	if !f.open {
+		f.open = true
+		return
+	}
+	// only a bare fence closes; "```lang" inside a block is content
+	if strings.Trim(t, "`") == "" {
+		f.open = false
+	}
+}
+
+// aiderPathLike returns p when it looks like a file path written alone on
+// a line, else "".
+func aiderPathLike(p string) string {
+	p = strings.Trim(strings.TrimSpace(p), "`*")
+	if p == "" || len(p) > 300 || !aiderPathRe.MatchString(p) || strings.HasSuffix(p, ":") {
+		return ""
+	}
+	if !strings.ContainsAny(p, "./\\") || strings.Trim(p, ".") == "" {
+		return ""
+	}
+	if strings.Count(p, " ") > 2 {
+		return ""
+	}
+	return p
+}
+
+// aiderPromptCommands are slash commands whose argument is a prompt.
+var aiderPromptCommands = map[string]bool{"/ask": true, "/code": true, "/architect": true, "/context": true, "/chat": true, "/copy-context": true, "/help": true}
+
+// aiderPromptText is the prompt a user message carries, for the title: a
+// plain message, or the argument of a prompt-carrying command; "" for other
+// commands.
+func aiderPromptText(text string) string {
+	if strings.HasPrefix(text, "!") {
+		return "" // a shell command
+	}
+	if !strings.HasPrefix(text, "/") {
+		return text
+	}
+	cmd, arg, _ := strings.Cut(text, " ")
+	if aiderPromptCommands[cmd] {
+		return strings.TrimSpace(arg)
+	}
+	return ""
+}
+
+// aiderShorten collapses whitespace and cuts s to at most n runes.
+func aiderShorten(s string, n int) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	r := []rune(s)
+	return strings.TrimSpace(string(r[:n-1])) + "…"
+}

@@ -1,0 +1,1 @@
+drop table if exists tool_calls, messages, conversations, raw_captures;
