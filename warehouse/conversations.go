@@ -40,6 +40,9 @@ type Conversation struct {
 	LastCaptureID    *uuid.UUID      `json:"-"`
 	CreatedAt        time.Time       `json:"created_at"`
 	UpdatedAt        time.Time       `json:"updated_at"`
+	// OccurredAt orders conversations: StartedAt, or CreatedAt when the
+	// format records no time.
+	OccurredAt time.Time `json:"occurred_at"`
 }
 
 // TokenUsage is model usage as the tool recorded it.
@@ -238,13 +241,13 @@ type ConversationFilter struct {
 	Tool   string
 	Repo   string // normalised repo key
 	Branch string
-	From   *time.Time // started_at >= From
-	To     *time.Time // started_at < To
-	// Keyset cursor: conversations strictly after (AfterStarted, AfterID)
+	From   *time.Time // occurred_at >= From
+	To     *time.Time // occurred_at < To
+	// Keyset cursor: conversations strictly after (AfterOccurred, AfterID)
 	// in newest-first order.
-	AfterStarted *time.Time
-	AfterID      *uuid.UUID
-	Limit        int
+	AfterOccurred *time.Time
+	AfterID       *uuid.UUID
+	Limit         int
 }
 
 // Viewer is who asks: visibility rules depend on it.
@@ -272,7 +275,7 @@ const visibleTo = `($2 in ('admin', 'auditor')
 const conversationColumns = `c.org_id, c.id, c.user_id, u.email, c.tool, c.tool_version, c.format, c.external_id, c.parent_external_id,
 	c.title, c.cwd, c.git_remote, c.repo, c.git_branches, c.git_commit, c.models, c.started_at, c.ended_at, c.message_count,
 	c.tool_call_count, c.files_touched, c.input_tokens, c.output_tokens, c.cache_read_tokens, c.cache_write_tokens,
-	c.reasoning_tokens, c.visibility, c.redactions, c.commit_refs, c.created_at, c.updated_at`
+	c.reasoning_tokens, c.visibility, c.redactions, c.commit_refs, c.created_at, c.updated_at, c.occurred_at`
 
 func scanConversation(row interface{ Scan(...any) error }) (Conversation, error) {
 	var c Conversation
@@ -280,7 +283,7 @@ func scanConversation(row interface{ Scan(...any) error }) (Conversation, error)
 	err := row.Scan(&c.OrgID, &c.ID, &c.UserID, &c.UserEmail, &c.Tool, &c.ToolVersion, &c.Format, &c.ExternalID, &c.ParentExternalID,
 		&c.Title, &c.Cwd, &c.GitRemote, &c.Repo, &c.GitBranches, &c.GitCommit, &c.Models, &c.StartedAt, &c.EndedAt, &c.MessageCount,
 		&c.ToolCallCount, &c.FilesTouched, &c.Tokens.Input, &c.Tokens.Output, &c.Tokens.CacheRead, &c.Tokens.CacheWrite,
-		&c.Tokens.Reasoning, &c.Visibility, &redactions, &c.CommitRefs, &c.CreatedAt, &c.UpdatedAt)
+		&c.Tokens.Reasoning, &c.Visibility, &redactions, &c.CommitRefs, &c.CreatedAt, &c.UpdatedAt, &c.OccurredAt)
 	if err != nil {
 		return c, translate(err)
 	}
@@ -309,14 +312,14 @@ func ListConversations(ctx context.Context, q Querier, v Viewer, f ConversationF
 		add("c.git_branches @> array[?::text]", f.Branch)
 	}
 	if f.From != nil {
-		add("c.started_at >= ?", *f.From)
+		add("c.occurred_at >= ?", *f.From)
 	}
 	if f.To != nil {
-		add("c.started_at < ?", *f.To)
+		add("c.occurred_at < ?", *f.To)
 	}
-	if f.AfterStarted != nil && f.AfterID != nil {
-		args = append(args, *f.AfterStarted, *f.AfterID)
-		where = append(where, fmt.Sprintf("(c.started_at, c.id) < ($%d, $%d)", len(args)-1, len(args)))
+	if f.AfterOccurred != nil && f.AfterID != nil {
+		args = append(args, *f.AfterOccurred, *f.AfterID)
+		where = append(where, fmt.Sprintf("(c.occurred_at, c.id) < ($%d, $%d)", len(args)-1, len(args)))
 	}
 	limit := f.Limit
 	if limit <= 0 || limit > 500 {
@@ -324,8 +327,8 @@ func ListConversations(ctx context.Context, q Querier, v Viewer, f ConversationF
 	}
 	args = append(args, limit)
 	sql := `select ` + conversationColumns + ` from conversations c join users u on u.id = c.user_id
-		where c.started_at is not null and ` + strings.Join(where, " and ") +
-		fmt.Sprintf(` order by c.started_at desc, c.id desc limit $%d`, len(args))
+		where ` + strings.Join(where, " and ") +
+		fmt.Sprintf(` order by c.occurred_at desc, c.id desc limit $%d`, len(args))
 	rows, err := q.Query(ctx, sql, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list conversations: %w", translate(err))

@@ -238,7 +238,7 @@ func (h *captureHandlers) list(w http.ResponseWriter, r *http.Request) {
 			writeError(w, r, http.StatusBadRequest, "bad_request", "cursor is not one this API returned")
 			return
 		}
-		f.AfterStarted, f.AfterID = &t, &id
+		f.AfterOccurred, f.AfterID = &t, &id
 	}
 	convs, err := h.ing.ListConversations(r.Context(), p.OrgID, viewer(p), f)
 	if err != nil {
@@ -251,7 +251,7 @@ func (h *captureHandlers) list(w http.ResponseWriter, r *http.Request) {
 	}
 	if len(convs) == f.Limit {
 		last := convs[len(convs)-1]
-		out.NextCursor = encodeCursor(*last.StartedAt, last.ID)
+		out.NextCursor = encodeCursor(last.OccurredAt, last.ID)
 	}
 	writeJSON(w, http.StatusOK, out)
 }

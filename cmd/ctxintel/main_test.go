@@ -40,6 +40,12 @@ func sharedDataDir(t *testing.T) string {
 // run executes the CLI in-process with the test stores.
 func run(t *testing.T, ctx context.Context, args ...string) (string, error) {
 	t.Helper()
+	return runIn(t, ctx, nil, args...)
+}
+
+// runIn is run with stdin.
+func runIn(t *testing.T, ctx context.Context, stdin io.Reader, args ...string) (string, error) {
+	t.Helper()
 	lib, err := warehousetest.ChDBLibPath()
 	require.NoError(t, err)
 	base := []string{"--database-url", warehousetest.PostgresURL(t), "--data-dir", sharedDataDir(t), "--chdb-lib", lib, "--log-level", "warn"}
@@ -47,6 +53,9 @@ func run(t *testing.T, ctx context.Context, args ...string) (string, error) {
 	var out bytes.Buffer
 	cmd.SetOut(&out)
 	cmd.SetErr(&out)
+	if stdin != nil {
+		cmd.SetIn(stdin)
+	}
 	cmd.SetArgs(append(base, args...))
 	err = cmd.ExecuteContext(ctx)
 	return out.String(), err

@@ -71,14 +71,17 @@ create table conversations (
 	last_capture_id     uuid,
 	created_at          timestamptz not null default now(),
 	updated_at          timestamptz not null default now(),
+	-- When it happened, for ordering and date filters: the session's start,
+	-- or when it was captured for formats that record no time (Cursor).
+	occurred_at         timestamptz not null generated always as (coalesce(started_at, created_at)) stored,
 	primary key (org_id, id),
 	unique (org_id, tool, external_id),
 	foreign key (org_id, user_id) references memberships (org_id, user_id) on delete cascade
 );
 -- Listing: newest first per org, with the common filters.
-create index conversations_started_idx on conversations (org_id, started_at desc, id desc);
-create index conversations_user_idx on conversations (org_id, user_id, started_at desc);
-create index conversations_repo_idx on conversations (org_id, repo, started_at desc);
+create index conversations_occurred_idx on conversations (org_id, occurred_at desc, id desc);
+create index conversations_user_idx on conversations (org_id, user_id, occurred_at desc);
+create index conversations_repo_idx on conversations (org_id, repo, occurred_at desc);
 create index conversations_branches_idx on conversations using gin (git_branches);
 
 create table messages (
