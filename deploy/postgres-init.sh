@@ -10,4 +10,5 @@ create database ctxintel owner ctxintel;
 create extension if not exists vector;
 create extension if not exists pg_trgm;
 create extension if not exists pgcrypto;
+create extension if not exists btree_gin;
 SQL

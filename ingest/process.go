@@ -12,6 +12,7 @@ import (
 
 	"github.com/context-intelligence/ctxintel/ingest/redact"
 	"github.com/context-intelligence/ctxintel/ingest/transcript"
+	"github.com/context-intelligence/ctxintel/search"
 	"github.com/context-intelligence/ctxintel/warehouse"
 )
 
@@ -127,6 +128,12 @@ func (s *Service) merge(ctx context.Context, tx pgx.Tx, capture warehouse.RawCap
 	cr.Messages, cr.ToolCalls, err = warehouse.RefreshConversationCounts(ctx, tx, id)
 	if err != nil {
 		return cr, err
+	}
+	if cr.NewMessages > 0 {
+		// Keyword-searchable now; semantically once this job has run.
+		if _, err := s.Jobs.InsertTx(ctx, tx, search.EmbedConversationArgs{OrgID: capture.OrgID, ConversationID: id}, nil); err != nil {
+			return cr, err
+		}
 	}
 	switch {
 	case inserted:

@@ -15,6 +15,7 @@ import (
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 
 	"github.com/context-intelligence/ctxintel/ingest"
+	"github.com/context-intelligence/ctxintel/search"
 	"github.com/context-intelligence/ctxintel/tenancy"
 	"github.com/context-intelligence/ctxintel/warehouse"
 )
@@ -37,6 +38,7 @@ type Deps struct {
 	DB          *warehouse.DB
 	AuditEvents tenancy.EventWriter
 	Ingest      *ingest.Service
+	Search      *search.Service
 	Logger      *slog.Logger
 }
 
@@ -48,6 +50,7 @@ func NewClient(deps Deps, cfg Config) (*river.Client[pgx.Tx], error) {
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &projectAuditWorker{deps: deps})
 	river.AddWorker(workers, &processCaptureWorker{deps: deps})
+	river.AddWorker(workers, &embedConversationWorker{deps: deps})
 	rc := &river.Config{
 		Logger:  deps.Logger,
 		Workers: workers,
@@ -55,6 +58,9 @@ func NewClient(deps Deps, cfg Config) (*river.Client[pgx.Tx], error) {
 			river.QueueDefault:      {MaxWorkers: cfg.Workers},
 			tenancy.QueueProjection: {MaxWorkers: max(1, cfg.Workers/2)},
 			ingest.QueueIngest:      {MaxWorkers: cfg.Workers},
+			// Embedding is CPU-bound with the local model, which already
+			// uses every core per batch.
+			search.QueueEmbedding: {MaxWorkers: 2},
 		},
 		RetryPolicy:       cfg.RetryPolicy,
 		FetchPollInterval: cfg.FetchPollInterval,
@@ -95,5 +101,18 @@ type processCaptureWorker struct {
 
 func (w *processCaptureWorker) Work(ctx context.Context, job *river.Job[ingest.ProcessCaptureArgs]) error {
 	_, err := w.deps.Ingest.Process(ctx, job.Args)
+	return err
+}
+
+type embedConversationWorker struct {
+	river.WorkerDefaults[search.EmbedConversationArgs]
+	deps Deps
+}
+
+func (w *embedConversationWorker) Work(ctx context.Context, job *river.Job[search.EmbedConversationArgs]) error {
+	if w.deps.Search == nil || w.deps.Search.Embedder == nil {
+		return nil // semantic search is off in this deployment: nothing to do
+	}
+	_, err := w.deps.Search.EmbedConversation(ctx, job.Args)
 	return err
 }

@@ -39,6 +39,7 @@ type Deps struct {
 	Registry *prometheus.Registry // metrics are registered here and served at /metrics
 	Version  string
 	Ingest   Ingester
+	Search   Searcher
 	// MaxUploadBytes bounds request bodies of uploads (413 beyond).
 	MaxUploadBytes int64
 }
@@ -62,6 +63,8 @@ func NewHandler(d Deps) http.Handler {
 		r.Post("/conversations", ch.upload(transcript.FormatGeneric))
 		r.Get("/conversations", ch.list)
 		r.Get("/conversations/{id}", ch.detail)
+		sh := &searchHandlers{search: d.Search, ing: d.Ingest, log: d.Logger}
+		r.Get("/search", sh.get)
 	})
 	return r
 }
@@ -78,7 +81,7 @@ func newRouter(d Deps) chi.Router {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok", "version": d.Version})
 	})
 	r.Get("/readyz", readyz(d.Checks))
-	r.Handle("/metrics", promhttp.HandlerFor(d.Registry, promhttp.HandlerOpts{Registry: d.Registry}))
+	r.Method(http.MethodGet, "/metrics", promhttp.HandlerFor(d.Registry, promhttp.HandlerOpts{Registry: d.Registry}))
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, http.StatusNotFound, "not_found", "no such endpoint: "+r.Method+" "+r.URL.Path)
 	})

@@ -17,6 +17,7 @@ import (
 
 	"github.com/context-intelligence/ctxintel/ingest"
 	"github.com/context-intelligence/ctxintel/jobs"
+	"github.com/context-intelligence/ctxintel/search"
 	"github.com/context-intelligence/ctxintel/tenancy"
 	"github.com/context-intelligence/ctxintel/warehouse"
 )
@@ -66,7 +67,7 @@ func newAdminCmd(cfg *Config) *cobra.Command {
 		Short: "Operator commands: organizations, users, teams, API keys, failed jobs",
 	}
 	cmd.AddCommand(newAdminOrgCmd(cfg), newAdminUserCmd(cfg), newAdminTeamCmd(cfg), newAdminAPIKeyCmd(cfg), newAdminJobsCmd(cfg),
-		newAdminCapturesCmd(cfg), newAdminReprocessCmd(cfg))
+		newAdminCapturesCmd(cfg), newAdminReprocessCmd(cfg), newAdminReembedCmd(cfg))
 	return cmd
 }
 
@@ -499,5 +500,68 @@ func newAdminReprocessCmd(cfg *Config) *cobra.Command {
 	cmd.Flags().StringVar(&org, "org", "", "organization slug (required)")
 	cmd.Flags().StringVar(&id, "id", "", "capture id")
 	cmd.Flags().BoolVar(&failed, "failed", false, "every capture whose processing failed")
+	return cmd
+}
+
+func newAdminReembedCmd(cfg *Config) *cobra.Command {
+	var org string
+	var all, prune bool
+	cmd := &cobra.Command{
+		Use:   "reembed",
+		Short: "Embed every message that has no vector of the configured model (backfill or model switch)",
+		Long: `Enqueue embedding jobs for every conversation with messages that have no vector of
+the configured embedding model: after enabling semantic search, after an outage of
+the embedding service, or after switching models (--embedding-provider/-model). The
+workers of serve or worker do the work; admin jobs shows failures.
+
+After a switch has been backfilled, --prune deletes the vectors of other models.`,
+		Args: cobra.NoArgs,
+		RunE: withAdmin(cfg, func(ctx context.Context, a *adminEnv, out io.Writer) error {
+			if org == "" && !all {
+				return fmt.Errorf("give --org SLUG or --all")
+			}
+			embedder, err := newEmbedder(cfg, a.log)
+			if err != nil {
+				return err
+			}
+			svc := &search.Service{DB: a.db, Embedder: embedder}
+			if err := svc.EnsureIndex(ctx); err != nil {
+				return err
+			}
+			var orgs []warehouse.Organization
+			if all {
+				err = a.db.AsSystem(ctx, func(tx pgx.Tx) error {
+					orgs, err = warehouse.ListOrganizations(ctx, tx)
+					return err
+				})
+			} else {
+				var o warehouse.Organization
+				o, err = a.orgBySlug(ctx, org)
+				orgs = append(orgs, o)
+			}
+			if err != nil {
+				return err
+			}
+			for _, o := range orgs {
+				if prune {
+					n, err := svc.PruneOtherModels(ctx, o.ID)
+					if err != nil {
+						return err
+					}
+					fmt.Fprintf(out, "%s: deleted %d vectors of models other than %s\n", o.Slug, n, embedder.Model())
+					continue
+				}
+				n, err := svc.Backfill(ctx, a.river, o.ID)
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(out, "%s: enqueued embedding of %d conversations with %s\n", o.Slug, n, embedder.Model())
+			}
+			return nil
+		}),
+	}
+	cmd.Flags().StringVar(&org, "org", "", "organization slug")
+	cmd.Flags().BoolVar(&all, "all", false, "every organization")
+	cmd.Flags().BoolVar(&prune, "prune", false, "delete vectors of other models instead (after a switch was backfilled)")
 	return cmd
 }

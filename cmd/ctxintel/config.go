@@ -43,11 +43,12 @@ type ClientConfig struct {
 
 // EmbeddingConfig selects the embedding provider.
 type EmbeddingConfig struct {
-	Provider   string // --embedding-provider, CTXINTEL_EMBEDDING_PROVIDER: local | openai
+	Provider   string // --embedding-provider, CTXINTEL_EMBEDDING_PROVIDER: local | openai | none
 	BaseURL    string // --embedding-url, CTXINTEL_EMBEDDING_URL
 	Model      string // --embedding-model, CTXINTEL_EMBEDDING_MODEL
 	APIKey     string // CTXINTEL_EMBEDDING_API_KEY (environment only: keys do not belong in process lists)
 	Dimensions int    // --embedding-dimensions, CTXINTEL_EMBEDDING_DIMENSIONS
+	Azure      bool   // --embedding-azure, CTXINTEL_EMBEDDING_AZURE: Azure OpenAI (api-key header, deployment URL)
 	ModelDir   string // --model-dir, CTXINTEL_MODEL_DIR: the local USE-Lite model files
 }
 
@@ -73,7 +74,7 @@ func (c *Config) bindFlags(fs *pflag.FlagSet) {
 	str(&c.WorkerListen, "worker-listen", "CTXINTEL_WORKER_LISTEN", ":9091", "health and metrics listen address of worker")
 	str(&c.LogLevel, "log-level", "CTXINTEL_LOG_LEVEL", "info", "log level: debug, info, warn, error")
 	str(&c.LogFormat, "log-format", "CTXINTEL_LOG_FORMAT", "json", "log format: json or text")
-	str(&c.Embedding.Provider, "embedding-provider", "CTXINTEL_EMBEDDING_PROVIDER", "local", "embedding provider: local (built-in USE-Lite) or openai (any OpenAI-compatible /v1/embeddings)")
+	str(&c.Embedding.Provider, "embedding-provider", "CTXINTEL_EMBEDDING_PROVIDER", "local", "embedding provider: local (built-in USE-Lite), openai (any OpenAI-compatible /v1/embeddings) or none (keyword search only)")
 	str(&c.Embedding.BaseURL, "embedding-url", "CTXINTEL_EMBEDDING_URL", "https://api.openai.com/v1", "base URL of the OpenAI-compatible embeddings API")
 	str(&c.Embedding.Model, "embedding-model", "CTXINTEL_EMBEDDING_MODEL", "text-embedding-3-large", "embedding model of the openai provider")
 	str(&c.Embedding.ModelDir, "model-dir", "CTXINTEL_MODEL_DIR", filepath.Join(home, ".deps", "models", "use-lite"), "directory of the local USE-Lite model files")
@@ -93,6 +94,7 @@ func (c *Config) bindFlags(fs *pflag.FlagSet) {
 		}
 		return def
 	}
+	fs.BoolVar(&c.Embedding.Azure, "embedding-azure", os.Getenv("CTXINTEL_EMBEDDING_AZURE") == "true", "the openai provider is Azure OpenAI: --embedding-url is the deployment URL with ?api-version= [CTXINTEL_EMBEDDING_AZURE]")
 	fs.IntVar(&c.Workers, "workers", intDef("CTXINTEL_WORKERS", 10), "jobs run at once per process [CTXINTEL_WORKERS]")
 	fs.IntVar(&c.Embedding.Dimensions, "embedding-dimensions", intDef("CTXINTEL_EMBEDDING_DIMENSIONS", 1536), "vector size requested from the openai provider [CTXINTEL_EMBEDDING_DIMENSIONS]")
 	fs.Int64Var(&c.MaxUploadBytes, "max-upload-bytes", int64(intDef("CTXINTEL_MAX_UPLOAD_BYTES", 64<<20)), "largest accepted upload; larger ones get 413 [CTXINTEL_MAX_UPLOAD_BYTES]")
@@ -190,8 +192,9 @@ func (c *Config) validateServe(listen string, s setting) error {
 		if c.Embedding.Dimensions < 1 || c.Embedding.Dimensions > 4096 {
 			return fmt.Errorf("config: %s must be between 1 and 4096, got %d", setting{"embedding-dimensions", "CTXINTEL_EMBEDDING_DIMENSIONS"}, c.Embedding.Dimensions)
 		}
+	case "none":
 	default:
-		return fmt.Errorf("config: %s must be local or openai, got %q", setting{"embedding-provider", "CTXINTEL_EMBEDDING_PROVIDER"}, c.Embedding.Provider)
+		return fmt.Errorf("config: %s must be local, openai or none, got %q", setting{"embedding-provider", "CTXINTEL_EMBEDDING_PROVIDER"}, c.Embedding.Provider)
 	}
 	return nil
 }

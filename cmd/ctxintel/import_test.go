@@ -20,7 +20,7 @@ type server struct {
 	key  string
 }
 
-func startServer(t *testing.T, slug string) server {
+func startServer(t *testing.T, slug string, serveArgs ...string) server {
 	t.Helper()
 	migrated(t)
 	ctx := context.Background()
@@ -32,7 +32,7 @@ func startServer(t *testing.T, slug string) server {
 	srvCtx, stop := context.WithCancel(ctx)
 	done := make(chan error, 1)
 	go func() {
-		_, err := run(t, srvCtx, "serve", "--listen", addr)
+		_, err := run(t, srvCtx, append([]string{"serve", "--listen", addr}, serveArgs...)...)
 		done <- err
 	}()
 	t.Cleanup(func() {
@@ -152,4 +152,46 @@ func getInto(t *testing.T, s server, path string, v any) {
 	defer resp.Body.Close()
 	require.Equal(t, http.StatusOK, resp.StatusCode)
 	require.NoError(t, json.NewDecoder(resp.Body).Decode(v))
+}
+
+// TestSearchEndToEnd: imported conversations become keyword-searchable at
+// once and semantically searchable once the embedding jobs ran, through
+// the API and the CLI.
+func TestSearchEndToEnd(t *testing.T) {
+	s := startServer(t, "search-org", "--embedding-provider", "local")
+	dir := t.TempDir()
+	docs := map[string]string{
+		"jwt.json": `{"source":"my-assistant","external_id":"jwt-1","title":"JWT security issues","started_at":"2026-11-20T09:00:00Z",
+			"messages":[{"role":"user","text":"Our login flow accepts expired JWT tokens"},{"role":"assistant","text":"Validate exp and the signature algorithm."}]}`,
+		"css.json": `{"source":"my-assistant","external_id":"css-1","title":"CSS grid layout for the dashboard","started_at":"2026-11-20T10:00:00Z",
+			"messages":[{"role":"user","text":"Make the dashboard cards wrap in a grid"},{"role":"assistant","text":"Use grid-template-columns with auto-fill."}]}`,
+	}
+	for name, body := range docs {
+		require.NoError(t, os.WriteFile(filepath.Join(dir, name), []byte(body), 0o600))
+	}
+	res, err := s.importJSON(t, dir)
+	require.NoError(t, err)
+	require.Equal(t, 2, res.Summary.New)
+
+	out, err := run(t, context.Background(), "search", "--server", s.base, "--api-key", s.key, "--mode", "keyword", "expired tokens")
+	require.NoError(t, err)
+	require.Contains(t, out, "JWT security issues")
+	require.Contains(t, out, "[expired] JWT [tokens]")
+
+	var sem struct {
+		Conversations []struct {
+			Title string `json:"title"`
+		} `json:"conversations"`
+		EmbedMS float64 `json:"embed_ms"`
+	}
+	require.Eventually(t, func() bool {
+		getInto(t, s, "/api/v1/search?mode=semantic&q=find+discussions+about+authentication", &sem)
+		return len(sem.Conversations) == 2
+	}, 60*time.Second, 200*time.Millisecond, "both conversations embedded")
+	require.Equal(t, "JWT security issues", sem.Conversations[0].Title)
+
+	_, err = run(t, context.Background(), "search", "--server", s.base, "--api-key", s.key, "--mode", "fuzzy", "x")
+	require.ErrorContains(t, err, "mode \"fuzzy\" must be hybrid, keyword or semantic")
+	_, err = run(t, context.Background(), "search", "--server", s.base, "--api-key", s.key, "--repo", "github.com/none/such", "jwt")
+	require.NoError(t, err)
 }

@@ -50,6 +50,7 @@ Every setting is a flag and an environment variable; see "Global Flags".`,
 		newAdminCmd(cfg),
 		newImportCmd(cfg),
 		newCaptureCmd(cfg),
+		newSearchCmd(cfg),
 	)
 	return root
 }

@@ -48,7 +48,10 @@ func runIn(t *testing.T, ctx context.Context, stdin io.Reader, args ...string) (
 	t.Helper()
 	lib, err := warehousetest.ChDBLibPath()
 	require.NoError(t, err)
-	base := []string{"--database-url", warehousetest.PostgresURL(t), "--data-dir", sharedDataDir(t), "--chdb-lib", lib, "--log-level", "warn"}
+	// Semantic search is off unless a test turns it on: embedding every
+	// imported message with the local model would dominate the suite.
+	base := []string{"--database-url", warehousetest.PostgresURL(t), "--data-dir", sharedDataDir(t), "--chdb-lib", lib, "--log-level", "warn",
+		"--embedding-provider", "none"}
 	cmd := newRootCmd()
 	var out bytes.Buffer
 	cmd.SetOut(&out)

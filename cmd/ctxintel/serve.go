@@ -19,6 +19,7 @@ import (
 	"github.com/context-intelligence/ctxintel/ingest"
 	"github.com/context-intelligence/ctxintel/ingest/redact"
 	"github.com/context-intelligence/ctxintel/jobs"
+	"github.com/context-intelligence/ctxintel/search"
 	"github.com/context-intelligence/ctxintel/tenancy"
 	"github.com/context-intelligence/ctxintel/warehouse"
 	"github.com/context-intelligence/ctxintel/web"
@@ -81,7 +82,15 @@ func runProcess(ctx context.Context, cfg *Config, listen string, api, seedDemo b
 	auditEvents := warehouse.NewBatchWriter(s.ch, "audit_events", tenancy.AuditEventColumns, warehouse.BatchOptions{Logger: log})
 	ing := &ingest.Service{DB: s.db, Redactor: redactor, Logger: log,
 		Limits: ingest.Limits{MaxUploadBytes: cfg.MaxUploadBytes, MaxLineBytes: cfg.MaxLineBytes}}
-	client, err := jobs.NewClient(jobs.Deps{DB: s.db, AuditEvents: auditEvents, Ingest: ing, Logger: log}, jobs.Config{Workers: cfg.Workers})
+	embedder, err := newEmbedder(cfg, log)
+	if err != nil {
+		return err
+	}
+	searcher := &search.Service{DB: s.db, Embedder: embedder, Logger: log, Redact: func(q string) string { out, _ := redactor.Redact(q); return out }}
+	if err := searcher.EnsureIndex(ctx); err != nil {
+		return err
+	}
+	client, err := jobs.NewClient(jobs.Deps{DB: s.db, AuditEvents: auditEvents, Ingest: ing, Search: searcher, Logger: log}, jobs.Config{Workers: cfg.Workers})
 	if err != nil {
 		return err
 	}
@@ -104,7 +113,7 @@ func runProcess(ctx context.Context, cfg *Config, listen string, api, seedDemo b
 	var handler http.Handler
 	if api {
 		handler = web.NewHandler(web.Deps{Logger: log, Auth: svc, Checks: checks, Registry: reg, Version: version,
-			Ingest: ing, MaxUploadBytes: cfg.MaxUploadBytes})
+			Ingest: ing, Search: searcher, MaxUploadBytes: cfg.MaxUploadBytes})
 	} else {
 		handler = web.NewOpsHandler(web.Deps{Logger: log, Checks: checks, Registry: reg, Version: version})
 	}
@@ -182,4 +191,24 @@ func seedDemoIfEmpty(ctx context.Context, svc *tenancy.Service, ing *ingest.Serv
 
 `, res.Org.Slug, res.Admin.Email, res.AdminKey, res.AdminKey)
 	return nil
+}
+
+// newEmbedder builds the configured embedding provider; nil (and no
+// error) when semantic search is off (provider none).
+func newEmbedder(cfg *Config, log *slog.Logger) (search.Embedder, error) {
+	switch cfg.Embedding.Provider {
+	case "none":
+		return nil, nil
+	case "openai":
+		return search.NewOpenAIEmbedder(search.OpenAIConfig{
+			BaseURL: cfg.Embedding.BaseURL, Model: cfg.Embedding.Model, Dimensions: cfg.Embedding.Dimensions,
+			APIKey: cfg.Embedding.APIKey, Azure: cfg.Embedding.Azure, Logger: log,
+		})
+	default:
+		m, err := search.LoadUSELite(cfg.Embedding.ModelDir)
+		if err != nil {
+			return nil, fmt.Errorf("load the local embedding model (%s): %w", setting{"model-dir", "CTXINTEL_MODEL_DIR"}, err)
+		}
+		return m, nil
+	}
 }
