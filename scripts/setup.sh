@@ -103,7 +103,7 @@ for db in "$DB_NAME" "${DB_NAME}_template"; do
 		step "creating database $db"
 		psql_admin -d postgres -c "create database \"$db\" owner \"$DB_USER\""
 	fi
-	psql_admin -d "$db" -c "create extension if not exists vector; create extension if not exists pg_trgm; create extension if not exists pgcrypto; create extension if not exists btree_gin;"
+	psql_admin -d "$db" -c "set client_min_messages = warning; create extension if not exists vector; create extension if not exists pg_trgm; create extension if not exists pgcrypto; create extension if not exists btree_gin;"
 done
 psql_admin -d postgres -c "alter database \"${DB_NAME}_template\" with is_template true" >/dev/null
 

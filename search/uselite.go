@@ -127,6 +127,9 @@ func (m *USELite) Embed(ctx context.Context, texts []string) ([][]float32, error
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("embed with use-lite: %w", err)
 	}
+	if len(texts) == 0 {
+		return [][]float32{}, nil
+	}
 	out := make([][]float32, len(texts))
 	backing := make([]float32, len(texts)*useLiteOutDim)
 	for i := range out {
@@ -143,6 +146,7 @@ func (m *USELite) Embed(ctx context.Context, texts []string) ([][]float32, error
 				return
 			}
 			m.embedOne(texts[i], out[i], s)
+			s.tok.release(1 << 16)
 		}
 	}
 	if workers <= 1 {

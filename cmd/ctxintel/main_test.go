@@ -97,11 +97,34 @@ func TestConfigErrorsNameTheSetting(t *testing.T) {
 
 func TestMigrateStatusUpDown(t *testing.T) {
 	migrated(t)
-	out, err := run(t, context.Background(), "migrate", "status")
+	ctx := context.Background()
+	status := func() string {
+		out, err := run(t, ctx, "migrate", "status")
+		require.NoError(t, err)
+		return out
+	}
+	out := status()
+	for _, m := range []string{`postgres\s+river \(version \d+\)\s+applied`, `postgres\s+0001_tenancy\s+applied`, `postgres\s+0003_search\s+applied`,
+		`clickhouse\s+0001_audit_events\s+applied`} {
+		require.Regexp(t, m, out)
+	}
+	require.NotContains(t, out, "pending")
+
+	// Down one step of each store, then everything, then all the way up.
+	_, err := run(t, ctx, "migrate", "down")
 	require.NoError(t, err)
-	require.Regexp(t, `postgres\s+0001_tenancy\s+applied`, out)
-	require.Regexp(t, `clickhouse\s+0001_audit_events\s+applied`, out)
-	require.Regexp(t, `postgres\s+river \(version \d+\)\s+applied`, out)
+	out = status()
+	require.Regexp(t, `postgres\s+0003_search\s+pending`, out)
+	require.Regexp(t, `postgres\s+0002_capture\s+applied`, out)
+	require.Regexp(t, `clickhouse\s+0001_audit_events\s+pending`, out)
+	_, err = run(t, ctx, "migrate", "down", "--all")
+	require.NoError(t, err)
+	out = status()
+	require.Regexp(t, `postgres\s+river \(version 0\)\s+pending`, out)
+	require.Regexp(t, `postgres\s+0001_tenancy\s+pending`, out)
+	_, err = run(t, ctx, "migrate", "up")
+	require.NoError(t, err)
+	require.NotContains(t, status(), "pending")
 }
 
 var keyPattern = regexp.MustCompile(`cik_[0-9A-Za-z]{40}`)

@@ -15,7 +15,7 @@ func newMigrateCmd(cfg *Config) *cobra.Command {
 		Use:   "migrate",
 		Short: "Apply, revert or list database migrations (Postgres with River's, and ClickHouse)",
 	}
-	var steps int
+	var upSteps, downSteps int
 	var all bool
 	up := &cobra.Command{
 		Use:   "up",
@@ -28,17 +28,17 @@ func newMigrateCmd(cfg *Config) *cobra.Command {
 				return err
 			}
 			defer s.Close()
-			if err := s.db.MigratePostgres(ctx, migrations.Postgres, "up", steps, s.log); err != nil {
+			if err := s.db.MigratePostgres(ctx, migrations.Postgres, "up", upSteps, s.log); err != nil {
 				return err
 			}
-			if err := warehouse.MigrateClickHouse(ctx, s.ch, migrations.ClickHouse, "up", steps); err != nil {
+			if err := warehouse.MigrateClickHouse(ctx, s.ch, migrations.ClickHouse, "up", upSteps); err != nil {
 				return err
 			}
 			fmt.Fprintln(cmd.OutOrStdout(), "migrations: up to date")
 			return nil
 		},
 	}
-	up.Flags().IntVar(&steps, "steps", 0, "apply at most this many of our migrations per store (0 = all)")
+	up.Flags().IntVar(&upSteps, "steps", 0, "apply at most this many of our migrations per store (0 = all)")
 	down := &cobra.Command{
 		Use:   "down",
 		Short: "Revert the newest migration of each store (--steps N for more, --all for everything incl. River)",
@@ -50,7 +50,7 @@ func newMigrateCmd(cfg *Config) *cobra.Command {
 				return err
 			}
 			defer s.Close()
-			n := steps
+			n := downSteps
 			if all {
 				n = -1
 			}
@@ -64,7 +64,7 @@ func newMigrateCmd(cfg *Config) *cobra.Command {
 			return nil
 		},
 	}
-	down.Flags().IntVar(&steps, "steps", 1, "revert this many of our migrations per store")
+	down.Flags().IntVar(&downSteps, "steps", 1, "revert this many of our migrations per store")
 	down.Flags().BoolVar(&all, "all", false, "revert every migration, River's included (drops all data)")
 	status := &cobra.Command{
 		Use:   "status",

@@ -42,13 +42,12 @@ func BenchmarkRedact(b *testing.B) {
 	}{{"clean", false}, {"secrets", true}} {
 		b.Run(bc.name, func(b *testing.B) {
 			chunk := transcriptChunk(b, bc.secrets)
-			_, found := r.Redact(chunk)
-			b.ReportMetric(float64(found.Total()), "secrets/op")
 			b.SetBytes(int64(len(chunk)))
-			b.ResetTimer()
+			var found Findings
 			for b.Loop() {
-				r.Redact(chunk)
+				_, found = r.Redact(chunk)
 			}
+			b.ReportMetric(float64(found.Total()), "secrets/op")
 		})
 	}
 }

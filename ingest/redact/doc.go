@@ -8,7 +8,11 @@
 // The rules are gitleaks' default rule set (github.com/zricethezav/gitleaks/v8,
 // its embedded gitleaks.toml: regexes, keywords, entropy thresholds and
 // allowlists), plus the few extra rules in extra_rules.go for what the
-// defaults miss. Keyword prefiltering keeps text without secrets fast.
+// defaults miss. gitleaks' keyword prefilter decides which rules run, and
+// each rule is tried only where its leading literal occurs (anchor.go), so
+// a transcript without secrets is scanned at about 100 MB/s. Findings
+// match what gitleaks' regexes find over the whole text, except that a
+// "gitleaks:allow" comment does not exempt a line.
 //
 // The package must never return, log or count a secret's value: a Findings
 // only says which rule fired and how many times. It must not reformat what it

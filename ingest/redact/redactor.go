@@ -108,7 +108,8 @@ func anyOccurs(occurrences [][]int, patterns []int) bool {
 // else its first non-empty group, else the whole match less surrounding
 // newlines; it must have more than the rule's entropy and pass the global
 // and rule allowlists. Unlike the Detector it keeps the byte offsets, so
-// that exactly the secret can be replaced.
+// that exactly the secret can be replaced, and it ignores "gitleaks:allow"
+// comments: text being stored cannot opt out of redaction.
 func (r *rule) appendHits(hits []hit, ri int, global []*config.Allowlist, t *text, matches [][]int) []hit {
 	s := t.s
 	for _, m := range matches {

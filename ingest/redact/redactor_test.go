@@ -184,6 +184,15 @@ func TestRedactNoFalsePositives(t *testing.T) {
 	}
 }
 
+func TestRedactIgnoresGitleaksAllow(t *testing.T) {
+	t.Parallel()
+	bundle := setup(t)
+
+	ghp := fakeGitHubPAT()
+	out, found := bundle.redactor.Redact(`token = "` + ghp + `" // gitleaks:allow`)
+	requireRedacted(t, out, found, Findings{"github-pat": 1}, ghp)
+}
+
 func TestRedactTranscriptFixtureIsClean(t *testing.T) {
 	t.Parallel()
 	bundle := setup(t)
