@@ -10,6 +10,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
+	"github.com/context-intelligence/ctxintel/correlate"
 	"github.com/context-intelligence/ctxintel/ingest/redact"
 	"github.com/context-intelligence/ctxintel/ingest/transcript"
 	"github.com/context-intelligence/ctxintel/search"
@@ -90,6 +91,7 @@ func (s *Service) merge(ctx context.Context, tx pgx.Tx, capture warehouse.RawCap
 	if len(conv.CommitRefs) > 0 {
 		row.CommitRefs, _ = json.Marshal(conv.CommitRefs)
 	}
+	row.WrittenLines, row.MentionedHashes = correlationFeatures(conv)
 	before, _ := warehouse.GetConversationByExternalID(ctx, tx, string(conv.Tool), conv.ExternalID)
 	id, inserted, err := warehouse.UpsertConversation(ctx, tx, row)
 	if err != nil {
@@ -132,6 +134,11 @@ func (s *Service) merge(ctx context.Context, tx pgx.Tx, capture warehouse.RawCap
 	if cr.NewMessages > 0 {
 		// Keyword-searchable now; semantically once this job has run.
 		if _, err := s.Jobs.InsertTx(ctx, tx, search.EmbedConversationArgs{OrgID: capture.OrgID, ConversationID: id}, nil); err != nil {
+			return cr, err
+		}
+		// Commits may have arrived first: link them now that the
+		// conversation is here.
+		if _, err := s.Jobs.InsertTx(ctx, tx, LinkConversationArgs{OrgID: capture.OrgID, ConversationID: id}, nil); err != nil {
 			return cr, err
 		}
 	}
@@ -277,4 +284,29 @@ func (s *Service) CaptureReport(ctx context.Context, orgID, captureID uuid.UUID)
 		rep.Conversations = []ConversationReport{}
 	}
 	return c, rep, nil
+}
+
+// correlationFeatures extracts what commit linking compares: hashes of the
+// code lines the assistant wrote, and commit hashes named in the text.
+func correlationFeatures(c transcript.Conversation) ([]int64, []string) {
+	var lines []int64
+	var hashes []string
+	seen := map[string]bool{}
+	for _, m := range c.Messages {
+		for _, h := range correlate.AssistantLines(m.ToolCalls) {
+			lines = append(lines, int64(h))
+		}
+		if m.Role == transcript.RoleAssistant {
+			for _, h := range correlate.EditBlockLines(m.Text) {
+				lines = append(lines, int64(h))
+			}
+		}
+		for _, h := range correlate.HashesMentioned(m.Text) {
+			if !seen[h] {
+				seen[h] = true
+				hashes = append(hashes, h)
+			}
+		}
+	}
+	return lines, hashes
 }

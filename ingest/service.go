@@ -40,6 +40,7 @@ type Service struct {
 	Jobs     Enqueuer
 	Redactor *redact.Redactor
 	Limits   Limits
+	Forges   Forges
 	Logger   *slog.Logger
 	Clock    func() time.Time
 }

@@ -51,6 +51,9 @@ func NewClient(deps Deps, cfg Config) (*river.Client[pgx.Tx], error) {
 	river.AddWorker(workers, &projectAuditWorker{deps: deps})
 	river.AddWorker(workers, &processCaptureWorker{deps: deps})
 	river.AddWorker(workers, &embedConversationWorker{deps: deps})
+	river.AddWorker(workers, &linkCommitWorker{deps: deps})
+	river.AddWorker(workers, &processWebhookWorker{deps: deps})
+	river.AddWorker(workers, &linkConversationWorker{deps: deps})
 	rc := &river.Config{
 		Logger:  deps.Logger,
 		Workers: workers,
@@ -61,6 +64,7 @@ func NewClient(deps Deps, cfg Config) (*river.Client[pgx.Tx], error) {
 			// Embedding is CPU-bound with the local model, which already
 			// uses every core per batch.
 			search.QueueEmbedding: {MaxWorkers: 2},
+			ingest.QueueCorrelate: {MaxWorkers: max(1, cfg.Workers/2)},
 		},
 		RetryPolicy:       cfg.RetryPolicy,
 		FetchPollInterval: cfg.FetchPollInterval,
@@ -115,4 +119,33 @@ func (w *embedConversationWorker) Work(ctx context.Context, job *river.Job[searc
 	}
 	_, err := w.deps.Search.EmbedConversation(ctx, job.Args)
 	return err
+}
+
+type linkCommitWorker struct {
+	river.WorkerDefaults[ingest.LinkCommitArgs]
+	deps Deps
+}
+
+func (w *linkCommitWorker) Work(ctx context.Context, job *river.Job[ingest.LinkCommitArgs]) error {
+	_, err := w.deps.Ingest.LinkCommit(ctx, job.Args)
+	return err
+}
+
+type linkConversationWorker struct {
+	river.WorkerDefaults[ingest.LinkConversationArgs]
+	deps Deps
+}
+
+func (w *linkConversationWorker) Work(ctx context.Context, job *river.Job[ingest.LinkConversationArgs]) error {
+	_, err := w.deps.Ingest.LinkConversation(ctx, job.Args)
+	return err
+}
+
+type processWebhookWorker struct {
+	river.WorkerDefaults[ingest.ProcessWebhookArgs]
+	deps Deps
+}
+
+func (w *processWebhookWorker) Work(ctx context.Context, job *river.Job[ingest.ProcessWebhookArgs]) error {
+	return w.deps.Ingest.ProcessWebhook(ctx, job.Args)
 }

@@ -129,6 +129,14 @@ type useLiteTokenBuffers struct {
 	ids   []int32
 }
 
+// release drops buffers grown past n elements by a long text, so that a
+// pooled scratch does not keep them.
+func (b *useLiteTokenBuffers) release(n int) {
+	if cap(b.text) > 4*n || cap(b.syms) > n || cap(b.best) > n || cap(b.words) > n || cap(b.ids) > n {
+		*b = useLiteTokenBuffers{}
+	}
+}
+
 // symbols NFKC-normalises text and returns its code points as the JS
 // tokenizer sees them: a leading separator and spaces replaced by it.
 // Invalid UTF-8 bytes become U+FFFD, which no piece matches.

@@ -181,3 +181,15 @@ func validEmail(email string) error {
 	}
 	return nil
 }
+
+// OrgIDBySlug resolves an organization's slug (for routes that identify the
+// org in the URL, such as webhooks).
+func (s *Service) OrgIDBySlug(ctx context.Context, slug string) (uuid.UUID, error) {
+	var org warehouse.Organization
+	err := s.DB.AsSystem(ctx, func(tx pgx.Tx) error {
+		var err error
+		org, err = warehouse.GetOrganizationBySlug(ctx, tx, slug)
+		return err
+	})
+	return org.ID, err
+}

@@ -38,8 +38,12 @@ type Conversation struct {
 	Redactions       map[string]int  `json:"redactions,omitempty"`
 	CommitRefs       json.RawMessage `json:"commit_refs,omitempty"`
 	LastCaptureID    *uuid.UUID      `json:"-"`
-	CreatedAt        time.Time       `json:"created_at"`
-	UpdatedAt        time.Time       `json:"updated_at"`
+	// Correlation features: hashes of code lines the assistant wrote and
+	// commit hashes named in the conversation (see package correlate).
+	WrittenLines    []int64   `json:"-"`
+	MentionedHashes []string  `json:"-"`
+	CreatedAt       time.Time `json:"created_at"`
+	UpdatedAt       time.Time `json:"updated_at"`
 	// OccurredAt orders conversations: StartedAt, or CreatedAt when the
 	// format records no time.
 	OccurredAt time.Time `json:"occurred_at"`
@@ -101,8 +105,9 @@ func UpsertConversation(ctx context.Context, q Querier, c Conversation) (id uuid
 	}
 	err = q.QueryRow(ctx, `insert into conversations (org_id, user_id, tool, tool_version, format, external_id, parent_external_id,
 			title, cwd, git_remote, repo, git_branches, git_commit, models, started_at, ended_at, files_touched,
-			input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, reasoning_tokens, redactions, commit_refs, last_capture_id)
-		values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25)
+			input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, reasoning_tokens, redactions, commit_refs, last_capture_id,
+			written_lines, mentioned_hashes)
+		values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27)
 		on conflict (org_id, tool, external_id) do update set
 			tool_version = case when excluded.tool_version <> '' then excluded.tool_version else conversations.tool_version end,
 			parent_external_id = coalesce(nullif(conversations.parent_external_id, ''), excluded.parent_external_id),
@@ -125,12 +130,14 @@ func UpsertConversation(ctx context.Context, q Querier, c Conversation) (id uuid
 			commit_refs = case when jsonb_array_length(excluded.commit_refs) > jsonb_array_length(conversations.commit_refs)
 				then excluded.commit_refs else conversations.commit_refs end,
 			last_capture_id = excluded.last_capture_id,
+			written_lines = array(select distinct unnest(conversations.written_lines || excluded.written_lines)),
+			mentioned_hashes = array(select distinct unnest(conversations.mentioned_hashes || excluded.mentioned_hashes)),
 			updated_at = now()
 		returning id, (xmax = 0)`,
 		c.OrgID, c.UserID, c.Tool, c.ToolVersion, c.Format, c.ExternalID, c.ParentExternalID,
 		c.Title, c.Cwd, c.GitRemote, c.Repo, nonNil(c.GitBranches), c.GitCommit, nonNil(c.Models), c.StartedAt, c.EndedAt,
 		nonNil(c.FilesTouched), c.Tokens.Input, c.Tokens.Output, c.Tokens.CacheRead, c.Tokens.CacheWrite, c.Tokens.Reasoning,
-		redactions, refs, c.LastCaptureID).Scan(&id, &inserted)
+		redactions, refs, c.LastCaptureID, nonNilInt(c.WrittenLines), nonNil(c.MentionedHashes)).Scan(&id, &inserted)
 	if err != nil {
 		return id, false, fmt.Errorf("upsert conversation %s/%s: %w", c.Tool, c.ExternalID, translate(err))
 	}

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/go-chi/chi/v5"
+	"github.com/google/uuid"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
@@ -40,6 +41,11 @@ type Deps struct {
 	Version  string
 	Ingest   Ingester
 	Search   Searcher
+	Commits  Correlator
+	Webhooks WebhookReceiver
+	Orgs     OrgResolver
+	// WebhookSecret derives an org's webhook secret for a provider.
+	WebhookSecret func(orgID uuid.UUID, provider string) string
 	// MaxUploadBytes bounds request bodies of uploads (413 beyond).
 	MaxUploadBytes int64
 }
@@ -54,6 +60,8 @@ func NewHandler(d Deps) http.Handler {
 		w.Header().Set("Content-Type", "application/yaml")
 		w.Write(openAPI) //nolint:errcheck
 	})
+	wh := &webhookHandlers{recv: d.Webhooks, orgs: d.Orgs, secret: d.WebhookSecret, log: d.Logger, maxBody: d.MaxUploadBytes}
+	r.Post("/webhooks/{provider}/{org}", wh.receive)
 	r.Route("/api/v1", func(r chi.Router) {
 		r.Use(authenticate(d.Auth, d.Logger))
 		r.Get("/me", me)
@@ -65,6 +73,12 @@ func NewHandler(d Deps) http.Handler {
 		r.Get("/conversations/{id}", ch.detail)
 		sh := &searchHandlers{search: d.Search, ing: d.Ingest, log: d.Logger}
 		r.Get("/search", sh.get)
+		cm := &commitHandlers{c: d.Commits, log: d.Logger, maxBody: d.MaxUploadBytes}
+		r.Post("/commits", cm.post)
+		r.Get("/commits/{sha}/conversations", cm.ofCommit)
+		r.Get("/conversations/{id}/commits", cm.ofConversation)
+		r.Get("/files/conversations", cm.ofFile)
+		r.Get("/contributions", cm.contributions)
 	})
 	return r
 }

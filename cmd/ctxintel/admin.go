@@ -67,7 +67,7 @@ func newAdminCmd(cfg *Config) *cobra.Command {
 		Short: "Operator commands: organizations, users, teams, API keys, failed jobs",
 	}
 	cmd.AddCommand(newAdminOrgCmd(cfg), newAdminUserCmd(cfg), newAdminTeamCmd(cfg), newAdminAPIKeyCmd(cfg), newAdminJobsCmd(cfg),
-		newAdminCapturesCmd(cfg), newAdminReprocessCmd(cfg), newAdminReembedCmd(cfg))
+		newAdminCapturesCmd(cfg), newAdminReprocessCmd(cfg), newAdminReembedCmd(cfg), newAdminWebhookCmd(cfg))
 	return cmd
 }
 
@@ -563,5 +563,38 @@ After a switch has been backfilled, --prune deletes the vectors of other models.
 	cmd.Flags().StringVar(&org, "org", "", "organization slug")
 	cmd.Flags().BoolVar(&all, "all", false, "every organization")
 	cmd.Flags().BoolVar(&prune, "prune", false, "delete vectors of other models instead (after a switch was backfilled)")
+	return cmd
+}
+
+func newAdminWebhookCmd(cfg *Config) *cobra.Command {
+	var org, provider string
+	cmd := &cobra.Command{
+		Use:   "webhook",
+		Short: "Print the URL and secret to configure a GitHub or GitLab push webhook",
+		Long: `Print what to enter in the forge's webhook settings for an organization:
+GitHub (repository or organization Settings → Webhooks): the payload URL, content type
+application/json, the secret, and the "push" event. GitLab (Settings → Webhooks): the
+URL, the secret token, and "Push events". The secret is derived from the server's
+secret key (CTXINTEL_SECRET_KEY, or the key file in the data directory).`,
+		Args: cobra.NoArgs,
+		RunE: withAdmin(cfg, func(ctx context.Context, a *adminEnv, out io.Writer) error {
+			if provider != ingest.ProviderGitHub && provider != ingest.ProviderGitLab {
+				return fmt.Errorf("--provider must be github or gitlab, got %q", provider)
+			}
+			o, err := a.orgBySlug(ctx, org)
+			if err != nil {
+				return err
+			}
+			key, err := tenancy.LoadServerKey(cfg.SecretKey, cfg.DataDir)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(out, "URL:    %s/webhooks/%s/%s\nSecret: %s\nEvents: push (content type application/json)\n",
+				strings.TrimRight(cfg.PublicURL, "/"), provider, o.Slug, tenancy.WebhookSecret(key, o.ID, provider))
+			return nil
+		}),
+	}
+	cmd.Flags().StringVar(&org, "org", "", "organization slug (required)")
+	cmd.Flags().StringVar(&provider, "provider", "github", "github or gitlab")
 	return cmd
 }

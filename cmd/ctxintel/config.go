@@ -32,6 +32,22 @@ type Config struct {
 	MaxLineBytes    int           // --max-line-bytes, CTXINTEL_MAX_LINE_BYTES
 	Embedding       EmbeddingConfig
 	Client          ClientConfig
+	Forges          ForgeConfig
+	// SecretKey derives per-organization webhook secrets (CTXINTEL_SECRET_KEY,
+	// environment only); empty = a key generated in the data directory.
+	SecretKey string
+	PublicURL string // --public-url, CTXINTEL_PUBLIC_URL: how forges reach this server
+}
+
+// ForgeConfig enables the REST clients that complete pushed commits with
+// their diffs.
+type ForgeConfig struct {
+	GitHubAPIURL     string // --github-api-url, CTXINTEL_GITHUB_API_URL
+	GitHubAppID      int64  // --github-app-id, CTXINTEL_GITHUB_APP_ID
+	GitHubAppKeyFile string // --github-app-key-file, CTXINTEL_GITHUB_APP_KEY_FILE
+	GitHubToken      string // CTXINTEL_GITHUB_TOKEN (environment only)
+	GitLabURL        string // --gitlab-url, CTXINTEL_GITLAB_URL
+	GitLabToken      string // CTXINTEL_GITLAB_TOKEN (environment only)
 }
 
 // ClientConfig is how the client commands (import, capture) reach a server.
@@ -81,6 +97,18 @@ func (c *Config) bindFlags(fs *pflag.FlagSet) {
 	c.Embedding.APIKey = os.Getenv("CTXINTEL_EMBEDDING_API_KEY")
 	str(&c.Client.Server, "server", "CTXINTEL_SERVER", "http://localhost:8080", "server that import and capture upload to")
 	str(&c.Client.APIKey, "api-key", "CTXINTEL_API_KEY", "", "API key that import and capture upload with")
+	c.SecretKey = os.Getenv("CTXINTEL_SECRET_KEY")
+	c.Forges.GitHubToken = os.Getenv("CTXINTEL_GITHUB_TOKEN")
+	c.Forges.GitLabToken = os.Getenv("CTXINTEL_GITLAB_TOKEN")
+	str(&c.PublicURL, "public-url", "CTXINTEL_PUBLIC_URL", "http://localhost:8080", "the URL forges and clients reach this server at (printed in webhook set-up)")
+	str(&c.Forges.GitHubAPIURL, "github-api-url", "CTXINTEL_GITHUB_API_URL", "https://api.github.com", "GitHub REST API (GitHub Enterprise: https://HOST/api/v3)")
+	str(&c.Forges.GitHubAppKeyFile, "github-app-key-file", "CTXINTEL_GITHUB_APP_KEY_FILE", "", "GitHub App private key (PEM) for installation tokens")
+	str(&c.Forges.GitLabURL, "gitlab-url", "CTXINTEL_GITLAB_URL", "https://gitlab.com", "GitLab instance for commit details")
+	appID := int64(0)
+	if v, err := strconv.ParseInt(os.Getenv("CTXINTEL_GITHUB_APP_ID"), 10, 64); err == nil {
+		appID = v
+	}
+	fs.Int64Var(&c.Forges.GitHubAppID, "github-app-id", appID, "GitHub App id; with --github-app-key-file, commit diffs are fetched as the app's installation [CTXINTEL_GITHUB_APP_ID]")
 	stateHome := os.Getenv("XDG_STATE_HOME")
 	if stateHome == "" {
 		h, _ := os.UserHomeDir()

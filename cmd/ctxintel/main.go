@@ -51,6 +51,9 @@ Every setting is a flag and an environment variable; see "Global Flags".`,
 		newImportCmd(cfg),
 		newCaptureCmd(cfg),
 		newSearchCmd(cfg),
+		newCommitsCmd(cfg),
+		newHookCmd(),
+		newLinksCmd(cfg),
 	)
 	return root
 }

@@ -7,8 +7,10 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -80,7 +82,15 @@ func runProcess(ctx context.Context, cfg *Config, listen string, api, seedDemo b
 		return fmt.Errorf("load secret-redaction rules: %w", err)
 	}
 	auditEvents := warehouse.NewBatchWriter(s.ch, "audit_events", tenancy.AuditEventColumns, warehouse.BatchOptions{Logger: log})
-	ing := &ingest.Service{DB: s.db, Redactor: redactor, Logger: log,
+	forges, err := newForges(cfg)
+	if err != nil {
+		return err
+	}
+	serverKey, err := tenancy.LoadServerKey(cfg.SecretKey, cfg.DataDir)
+	if err != nil {
+		return fmt.Errorf("config: CTXINTEL_SECRET_KEY: %w", err)
+	}
+	ing := &ingest.Service{DB: s.db, Redactor: redactor, Logger: log, Forges: forges,
 		Limits: ingest.Limits{MaxUploadBytes: cfg.MaxUploadBytes, MaxLineBytes: cfg.MaxLineBytes}}
 	embedder, err := newEmbedder(cfg, log)
 	if err != nil {
@@ -113,7 +123,10 @@ func runProcess(ctx context.Context, cfg *Config, listen string, api, seedDemo b
 	var handler http.Handler
 	if api {
 		handler = web.NewHandler(web.Deps{Logger: log, Auth: svc, Checks: checks, Registry: reg, Version: version,
-			Ingest: ing, Search: searcher, MaxUploadBytes: cfg.MaxUploadBytes})
+			Ingest: ing, Search: searcher, Commits: ing, Webhooks: ing, Orgs: svc, MaxUploadBytes: cfg.MaxUploadBytes,
+			WebhookSecret: func(orgID uuid.UUID, provider string) string {
+				return tenancy.WebhookSecret(serverKey, orgID, provider)
+			}})
 	} else {
 		handler = web.NewOpsHandler(web.Deps{Logger: log, Checks: checks, Registry: reg, Version: version})
 	}
@@ -211,4 +224,24 @@ func newEmbedder(cfg *Config, log *slog.Logger) (search.Embedder, error) {
 		}
 		return m, nil
 	}
+}
+
+// newForges builds the REST clients that are configured.
+func newForges(cfg *Config) (ingest.Forges, error) {
+	var f ingest.Forges
+	switch {
+	case cfg.Forges.GitHubAppID != 0:
+		pem, err := os.ReadFile(cfg.Forges.GitHubAppKeyFile)
+		if err != nil {
+			return f, fmt.Errorf("config: %s: %w", setting{"github-app-key-file", "CTXINTEL_GITHUB_APP_KEY_FILE"}, err)
+		}
+		app := &ingest.GitHubApp{AppID: cfg.Forges.GitHubAppID, PrivateKeyPEM: pem, BaseURL: cfg.Forges.GitHubAPIURL}
+		f.GitHub = &ingest.GitHubClient{BaseURL: cfg.Forges.GitHubAPIURL, App: app, Token: cfg.Forges.GitHubToken}
+	case cfg.Forges.GitHubToken != "":
+		f.GitHub = &ingest.GitHubClient{BaseURL: cfg.Forges.GitHubAPIURL, Token: cfg.Forges.GitHubToken}
+	}
+	if cfg.Forges.GitLabToken != "" {
+		f.GitLab = &ingest.GitLabClient{BaseURL: cfg.Forges.GitLabURL, Token: cfg.Forges.GitLabToken}
+	}
+	return f, nil
 }

@@ -1,0 +1,109 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/context-intelligence/ctxintel/bench"
+	"github.com/context-intelligence/ctxintel/ingest"
+	"github.com/context-intelligence/ctxintel/jobs"
+	"github.com/context-intelligence/ctxintel/search"
+	"github.com/context-intelligence/ctxintel/warehouse"
+)
+
+func newBenchCmd(cfg *Config) *cobra.Command {
+	var size, out, parts string
+	var reuse, skipLoad bool
+	var seed uint64
+	var budget time.Duration
+	var queries int
+	cmd := &cobra.Command{
+		Use:   "bench",
+		Short: "Benchmark search at 100k and 1M messages and write BENCHMARKS.md",
+		Long: `Generate realistic synthetic organizations and conversations (deterministic for
+--seed), bulk-load them into dedicated databases on the server of --database-url
+(ctxintel_bench_100k, ctxintel_bench_1m, created from ctxintel_template; the
+service's own database is never touched), and measure:
+
+  latency     org-scoped search p50/p95/p99, keyword, semantic and hybrid, at
+              concurrency 1 and 8, for the largest and a small org
+  recall      HNSW recall@10 against exact search (largest and a mid-size org)
+  embed       USE-Lite query embedding time; synthetic vs real vector statistics
+  relevance   nDCG@10 and recall@10 of the three modes on a hand-judged corpus
+              embedded with the real USE-Lite model (ctxintel_bench_eval)
+  lag         ingest-to-searchable lag through the real River workers
+
+Loading 1M messages takes long (index builds included): keep the databases with
+--reuse, and a second run skips loading. The report keeps the numbers of sizes not
+run this time, so "--size 1m" adds to an existing 100k report.`,
+		Example: `  ctxintel bench --size 100k --out BENCHMARKS.md
+  ctxintel bench --size all --reuse --out BENCHMARKS.md
+  ctxintel bench --size 1m --skip-load --parts latency,recall`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := cfg.validateStores(); err != nil {
+				return err
+			}
+			sizes, err := bench.ParseSizes(size)
+			if err != nil {
+				return fmt.Errorf("--size: %w", err)
+			}
+			var ps []string
+			if parts != "" && parts != "all" {
+				for _, p := range strings.Split(parts, ",") {
+					p = strings.TrimSpace(p)
+					known := p == bench.PartLoad
+					for _, k := range bench.AllParts {
+						known = known || k == p
+					}
+					if !known {
+						return fmt.Errorf("--parts: unknown part %q; want some of %s", p, strings.Join(bench.AllParts, ","))
+					}
+					ps = append(ps, p)
+				}
+			}
+			log := cfg.logger()
+			res, err := bench.Run(cmd.Context(), bench.Config{
+				DatabaseURL: cfg.DatabaseURL, Sizes: sizes, Reuse: reuse, SkipLoad: skipLoad, Parts: ps, Seed: seed,
+				ModelDir: cfg.Embedding.ModelDir, Out: out, Progress: cmd.ErrOrStderr(), Logger: log,
+				Budget: budget, Queries: queries,
+				Workers: func(db *warehouse.DB, ing *ingest.Service, s *search.Service) (bench.Workers, error) {
+					client, err := jobs.NewClient(jobs.Deps{DB: db, AuditEvents: discardEvents{}, Ingest: ing, Search: s, Logger: log},
+						jobs.Config{Workers: cfg.Workers, FetchPollInterval: 50 * time.Millisecond})
+					if err != nil {
+						return nil, err
+					}
+					ing.Jobs = client
+					return client, nil
+				},
+			})
+			if err != nil {
+				return err
+			}
+			if out != "" {
+				fmt.Fprintf(cmd.OutOrStdout(), "wrote %s (%d sizes)\n", out, len(res.Sizes))
+			}
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&size, "size", "all", "dataset sizes: 100k, 1m or all")
+	f.StringVar(&out, "out", "BENCHMARKS.md", "report file (rewritten after every step)")
+	f.BoolVar(&reuse, "reuse", false, "keep a benchmark database already loaded with the same dataset instead of reloading it")
+	f.BoolVar(&skipLoad, "skip-load", false, "use the benchmark databases as they are, without loading (they must exist)")
+	f.StringVar(&parts, "parts", "all", "what to measure: all, or some of "+strings.Join(bench.AllParts, ",")+" (load: only load the datasets)")
+	f.Uint64Var(&seed, "seed", 42, "seed of the synthetic dataset")
+	f.DurationVar(&budget, "cell-budget", 60*time.Second, "longest time spent on one latency cell (mode × org × concurrency)")
+	f.IntVar(&queries, "queries", 200, "searches per latency cell, when the budget allows")
+	return cmd
+}
+
+// discardEvents drops audit events: the benchmark databases have no
+// ClickHouse, and their loads write no audit entries.
+type discardEvents struct{}
+
+func (discardEvents) Write(context.Context, ...[]any) error { return nil }

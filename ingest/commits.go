@@ -1,0 +1,281 @@
+package ingest
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/riverqueue/river"
+
+	"github.com/context-intelligence/ctxintel/correlate"
+	"github.com/context-intelligence/ctxintel/warehouse"
+)
+
+// CommitInput is one commit as a client (local git hook, repository
+// import) or a forge sends it.
+type CommitInput struct {
+	SHA            string    `json:"sha"`
+	Parents        []string  `json:"parents,omitempty"`
+	Branch         string    `json:"branch,omitempty"`
+	AuthorName     string    `json:"author_name"`
+	AuthorEmail    string    `json:"author_email"`
+	CommitterEmail string    `json:"committer_email,omitempty"`
+	CommittedAt    time.Time `json:"committed_at"`
+	Message        string    `json:"message"`
+	// Files changed, repository-relative; taken from Diff when empty.
+	Files     []string `json:"files,omitempty"`
+	Additions int      `json:"additions,omitempty"`
+	Deletions int      `json:"deletions,omitempty"`
+	// Diff is the unified diff (git show --patch), for content matching;
+	// optional, bounded by MaxDiffBytes.
+	Diff    string `json:"diff,omitempty"`
+	PatchID string `json:"patch_id,omitempty"`
+}
+
+// CommitBatch is commits of one repository.
+type CommitBatch struct {
+	OrgID   uuid.UUID     `json:"-"`
+	Remote  string        `json:"remote"` // any form of the repository's remote URL
+	Source  string        `json:"-"`      // hook, import, github, gitlab
+	Commits []CommitInput `json:"commits"`
+}
+
+// MaxDiffBytes bounds a stored commit's diff analysis: larger diffs keep
+// their file list but not their line hashes.
+const MaxDiffBytes = 2 << 20
+
+// MaxCommitsPerBatch bounds one request.
+const MaxCommitsPerBatch = 1000
+
+var shaPattern = regexp.MustCompile(`^[0-9a-f]{7,64}$`)
+
+// ErrInvalidCommit is a commit batch that cannot be stored; the message
+// says which commit and field.
+var ErrInvalidCommit = errors.New("invalid commit")
+
+// StoreCommits validates and stores commits and enqueues their linking, in
+// one transaction. It returns how many were new.
+func (s *Service) StoreCommits(ctx context.Context, b CommitBatch) (int, error) {
+	repo := NormalizeRemote(b.Remote)
+	if repo == "" {
+		return 0, fmt.Errorf("%w: remote is empty; send the repository's remote URL (git remote get-url origin)", ErrInvalidCommit)
+	}
+	if len(b.Commits) == 0 || len(b.Commits) > MaxCommitsPerBatch {
+		return 0, fmt.Errorf("%w: a batch holds 1 to %d commits, got %d", ErrInvalidCommit, MaxCommitsPerBatch, len(b.Commits))
+	}
+	rows := make([]warehouse.Commit, len(b.Commits))
+	for i, c := range b.Commits {
+		sha := strings.ToLower(strings.TrimSpace(c.SHA))
+		if !shaPattern.MatchString(sha) {
+			return 0, fmt.Errorf("%w: commit %d: sha %q is not a hex commit id", ErrInvalidCommit, i+1, c.SHA)
+		}
+		if c.CommittedAt.IsZero() {
+			return 0, fmt.Errorf("%w: commit %s: committed_at is required", ErrInvalidCommit, sha)
+		}
+		files := c.Files
+		var added []int64
+		if c.Diff != "" && len(c.Diff) <= MaxDiffBytes {
+			if len(files) == 0 {
+				files = correlate.FilesInDiff(c.Diff)
+			}
+			for _, h := range correlate.AddedLines(c.Diff) {
+				added = append(added, int64(h))
+			}
+		}
+		message, _ := s.Redactor.Redact(c.Message)
+		rows[i] = warehouse.Commit{
+			OrgID: b.OrgID, Repo: repo, SHA: sha, Parents: c.Parents, Branch: c.Branch, AuthorName: c.AuthorName,
+			AuthorEmail: strings.ToLower(c.AuthorEmail), CommitterEmail: strings.ToLower(c.CommitterEmail), CommittedAt: c.CommittedAt,
+			Message: message, Files: files, Additions: c.Additions, Deletions: c.Deletions, AddedLines: added, PatchID: c.PatchID, Source: b.Source,
+		}
+	}
+	created := 0
+	err := s.DB.InOrg(ctx, b.OrgID, func(tx pgx.Tx) error {
+		for _, r := range rows {
+			stored, inserted, err := warehouse.UpsertCommit(ctx, tx, r)
+			if err != nil {
+				return err
+			}
+			if inserted {
+				created++
+			}
+			// Linked again when new or completed: a diff arriving after
+			// the push payload can raise or lower a link.
+			if _, err := s.Jobs.InsertTx(ctx, tx, LinkCommitArgs{OrgID: b.OrgID, CommitID: stored.ID}, nil); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("store commits of %s: %w", repo, err)
+	}
+	return created, nil
+}
+
+// LinkCommitArgs asks a worker to (re)link one commit to conversations.
+type LinkCommitArgs struct {
+	OrgID    uuid.UUID `json:"org_id"`
+	CommitID uuid.UUID `json:"commit_id"`
+}
+
+// Kind names the job type in River.
+func (LinkCommitArgs) Kind() string { return "correlate.link_commit" }
+
+// LinkConversationArgs asks a worker to (re)link one conversation to commits.
+type LinkConversationArgs struct {
+	OrgID          uuid.UUID `json:"org_id"`
+	ConversationID uuid.UUID `json:"conversation_id"`
+}
+
+// Kind names the job type in River.
+func (LinkConversationArgs) Kind() string { return "correlate.link_conversation" }
+
+// QueueCorrelate is the River queue of linking work.
+const QueueCorrelate = "correlate"
+
+// InsertOpts of linking jobs.
+func (LinkCommitArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{Queue: QueueCorrelate, MaxAttempts: 10}
+}
+
+// InsertOpts of linking jobs.
+func (LinkConversationArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{Queue: QueueCorrelate, MaxAttempts: 10}
+}
+
+// How far apart a conversation and a commit may be to be compared at all;
+// the scorer then weighs the actual distance.
+const (
+	commitsBeforeSession = time.Hour // clock skew
+	commitsAfterSession  = 7 * 24 * time.Hour
+	candidateLimit       = 2000
+)
+
+// LinkCommit scores a commit against the conversations around it and
+// stores the links that reach correlate.Threshold (removing ones that no
+// longer do). Rebased or squashed copies of linked commits inherit links.
+func (s *Service) LinkCommit(ctx context.Context, args LinkCommitArgs) (int, error) {
+	linked := 0
+	err := s.DB.InOrg(ctx, args.OrgID, func(tx pgx.Tx) error {
+		c, err := warehouse.GetCommit(ctx, tx, args.CommitID)
+		if err != nil {
+			return err
+		}
+		convs, err := warehouse.ConversationsNear(ctx, tx, c.CommittedAt.Add(-commitsAfterSession), c.CommittedAt.Add(commitsBeforeSession), c.SHA, candidateLimit)
+		if err != nil {
+			return err
+		}
+		commit := toCorrelateCommit(c)
+		for _, conv := range convs {
+			n, err := storeLink(ctx, tx, args.OrgID, correlate.Score(toSession(conv), commit), conv.ID, c.ID)
+			if err != nil {
+				return err
+			}
+			linked += n
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("link commit %s: %w", args.CommitID, err)
+	}
+	return linked, nil
+}
+
+// LinkConversation scores a conversation against the commits around it.
+func (s *Service) LinkConversation(ctx context.Context, args LinkConversationArgs) (int, error) {
+	linked := 0
+	err := s.DB.InOrg(ctx, args.OrgID, func(tx pgx.Tx) error {
+		conv, err := warehouse.GetCorrelationConversation(ctx, tx, args.ConversationID)
+		if err != nil {
+			return err
+		}
+		if conv.StartedAt == nil && len(conv.MentionedHashes) == 0 && len(conv.CommitRefs) == 0 {
+			return nil // no time and no hashes: nothing to anchor a link on
+		}
+		from, to := time.Time{}, time.Time{}
+		if conv.StartedAt != nil {
+			end := *conv.StartedAt
+			if conv.EndedAt != nil {
+				end = *conv.EndedAt
+			}
+			from, to = conv.StartedAt.Add(-commitsBeforeSession), end.Add(commitsAfterSession)
+		}
+		commits, err := warehouse.CommitsInWindow(ctx, tx, from, to, append(conv.MentionedHashes, conv.CommitRefs...), candidateLimit)
+		if err != nil {
+			return err
+		}
+		session := toSession(conv)
+		for _, c := range commits {
+			n, err := storeLink(ctx, tx, args.OrgID, correlate.Score(session, toCorrelateCommit(c)), conv.ID, c.ID)
+			if err != nil {
+				return err
+			}
+			linked += n
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("link conversation %s: %w", args.ConversationID, err)
+	}
+	return linked, nil
+}
+
+func storeLink(ctx context.Context, tx pgx.Tx, orgID uuid.UUID, l correlate.Link, convID, commitID uuid.UUID) (int, error) {
+	evidence, err := jsonEvidence(l.Evidence)
+	if err != nil {
+		return 0, err
+	}
+	keep := l.Confidence >= correlate.Threshold
+	if _, err := warehouse.ReplaceLink(ctx, tx, orgID, warehouse.CommitLink{ConversationID: convID, CommitID: commitID,
+		Confidence: l.Confidence, Evidence: evidence}, keep); err != nil {
+		return 0, err
+	}
+	if keep {
+		return 1, nil
+	}
+	return 0, nil
+}
+
+func toSession(c warehouse.CorrelationConversation) correlate.Session {
+	s := correlate.Session{
+		ID: c.ID.String(), Tool: c.Tool, Repo: c.Repo, Cwd: c.Cwd, Branches: c.Branches, UserEmail: strings.ToLower(c.UserEmail),
+		FilesWritten: c.FilesWritten, Commands: c.Commands, MentionedHashes: c.MentionedHashes, CommitRefs: c.CommitRefs,
+	}
+	if c.StartedAt != nil {
+		s.StartedAt = *c.StartedAt
+	}
+	if c.EndedAt != nil {
+		s.EndedAt = *c.EndedAt
+	}
+	for _, h := range c.WrittenLines {
+		s.WrittenLines = append(s.WrittenLines, uint64(h))
+	}
+	return s
+}
+
+func toCorrelateCommit(c warehouse.Commit) correlate.Commit {
+	cc := correlate.Commit{SHA: c.SHA, Repo: c.Repo, Branch: c.Branch, AuthorName: c.AuthorName, AuthorEmail: c.AuthorEmail,
+		CommittedAt: c.CommittedAt, Message: c.Message, FilesChanged: c.Files, PatchID: c.PatchID}
+	for _, h := range c.AddedLines {
+		cc.AddedLines = append(cc.AddedLines, uint64(h))
+	}
+	return cc
+}
+
+func jsonEvidence(ev []correlate.Evidence) ([]byte, error) {
+	if ev == nil {
+		ev = []correlate.Evidence{}
+	}
+	b, err := json.Marshal(ev)
+	if err != nil {
+		return nil, fmt.Errorf("encode link evidence: %w", err)
+	}
+	return b, nil
+}

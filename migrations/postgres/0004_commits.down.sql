@@ -1,0 +1,2 @@
+drop table if exists webhook_deliveries, commit_links, commits, repositories;
+alter table conversations drop column if exists written_lines, drop column if exists mentioned_hashes;
