@@ -15,8 +15,8 @@ import (
 //     a whole-segment suffix of it (the session ran in a sub-directory of
 //     the repository: cwd /repo/api, path handlers.go, commit api/handlers.go).
 //   - An absolute session path inside cwd is made relative to cwd and then
-//     matched as above, or as a suffix in the other direction (a worktree
-//     nested under cwd: .claude/worktrees/x/src/a.go names src/a.go).
+//     matched as above, or, inside a worktree nested under cwd (a "worktrees"
+//     directory: .claude/worktrees/x/src/a.go), relative to the worktree.
 //   - An absolute path outside cwd (or without cwd) matches when the commit
 //     path is a whole-segment suffix of it: /home/ada/shop/src/a.go names
 //     src/a.go but not rc/a.go.
@@ -36,7 +36,7 @@ func PathMatches(sessionPath, cwd, commitPath string) bool {
 	if cwd != "" {
 		if root, rootAbs := cleanPath(cwd); rootAbs {
 			if rel, ok := relativeTo(sp, root); ok {
-				return segmentSuffix(cp, rel) || segmentSuffix(rel, cp)
+				return segmentSuffix(cp, rel) || inWorktree(rel, cp)
 			}
 		}
 	}
@@ -85,6 +85,19 @@ func segmentSuffix(long, suffix string) bool {
 		return false
 	}
 	return long == suffix || strings.HasSuffix(long, "/"+suffix)
+}
+
+// inWorktree reports whether rel is commitPath inside a worktree nested
+// in the session's directory: <…>/worktrees/<name>/<commitPath>.
+func inWorktree(rel, commitPath string) bool {
+	if !segmentSuffix(rel, commitPath) || rel == commitPath {
+		return false
+	}
+	prefix := strings.Split(strings.TrimSuffix(rel, commitPath), "/")
+	// prefix ends with "" (the slash before commitPath); the worktree's
+	// name is before it and its parent directory before that.
+	n := len(prefix)
+	return n >= 3 && (prefix[n-3] == "worktrees" || prefix[n-3] == ".worktrees")
 }
 
 // matchFiles counts the commit files that some session file names.

@@ -236,6 +236,7 @@ func (l *shLexer) word() (string, bool) {
 			b.WriteString(v)
 			unknown = unknown || !ok
 		default:
+			unknown = unknown || l.isExpansion()
 			b.WriteByte(c)
 			l.pos++
 		}
@@ -273,11 +274,22 @@ func (l *shLexer) doubleQuoted(b *strings.Builder) bool {
 			b.WriteString(v)
 			unknown = unknown || !ok
 		default:
+			unknown = unknown || l.isExpansion()
 			b.WriteByte(c)
 			l.pos++
 		}
 	}
 	return unknown
+}
+
+// isExpansion reports a parameter expansion ($NAME, ${…}, $1, $@) at
+// l.pos, whose value only the running shell knows.
+func (l *shLexer) isExpansion() bool {
+	if l.src[l.pos] != '$' || l.pos+1 >= len(l.src) {
+		return false
+	}
+	n := l.src[l.pos+1]
+	return n == '{' || n == '_' || n == '@' || n == '*' || n == '#' || n == '?' || n >= '0' && n <= '9' || n >= 'a' && n <= 'z' || n >= 'A' && n <= 'Z'
 }
 
 // ansiC reads a $'…' string (l.pos after the quote) with its escapes.

@@ -174,13 +174,15 @@ func (s *Service) LinkCommit(ctx context.Context, args LinkCommitArgs) (int, err
 		}
 		commit := toCorrelateCommit(c)
 		for _, conv := range convs {
-			n, err := storeLink(ctx, tx, args.OrgID, correlate.Score(toSession(conv), commit), conv.ID, c.ID)
+			n, err := s.storeLink(ctx, tx, args.OrgID, correlate.Score(toSession(conv), commit), conv.ID, c.ID)
 			if err != nil {
 				return err
 			}
 			linked += n
 		}
-		return nil
+		n, err := s.inheritLinks(ctx, tx, args.OrgID, c)
+		linked += n
+		return err
 	})
 	if err != nil {
 		return 0, fmt.Errorf("link commit %s: %w", args.CommitID, err)
@@ -213,7 +215,7 @@ func (s *Service) LinkConversation(ctx context.Context, args LinkConversationArg
 		}
 		session := toSession(conv)
 		for _, c := range commits {
-			n, err := storeLink(ctx, tx, args.OrgID, correlate.Score(session, toCorrelateCommit(c)), conv.ID, c.ID)
+			n, err := s.storeLink(ctx, tx, args.OrgID, correlate.Score(session, toCorrelateCommit(c)), conv.ID, c.ID)
 			if err != nil {
 				return err
 			}
@@ -227,20 +229,112 @@ func (s *Service) LinkConversation(ctx context.Context, args LinkConversationArg
 	return linked, nil
 }
 
-func storeLink(ctx context.Context, tx pgx.Tx, orgID uuid.UUID, l correlate.Link, convID, commitID uuid.UUID) (int, error) {
+func (s *Service) storeLink(ctx context.Context, tx pgx.Tx, orgID uuid.UUID, l correlate.Link, convID, commitID uuid.UUID) (int, error) {
 	evidence, err := jsonEvidence(l.Evidence)
 	if err != nil {
 		return 0, err
 	}
 	keep := l.Confidence >= correlate.Threshold
-	if _, err := warehouse.ReplaceLink(ctx, tx, orgID, warehouse.CommitLink{ConversationID: convID, CommitID: commitID,
-		Confidence: l.Confidence, Evidence: evidence}, keep); err != nil {
+	changed, err := warehouse.ReplaceLink(ctx, tx, orgID, warehouse.CommitLink{ConversationID: convID, CommitID: commitID,
+		Confidence: l.Confidence, Evidence: evidence}, keep)
+	if err != nil {
 		return 0, err
+	}
+	if changed {
+		if _, err := s.Jobs.InsertTx(ctx, tx, ProjectLinkArgs{OrgID: orgID, ConversationID: convID, CommitID: commitID}, nil); err != nil {
+			return 0, err
+		}
 	}
 	if keep {
 		return 1, nil
 	}
 	return 0, nil
+}
+
+// inheritLinks gives a rebased or cherry-picked copy of a linked commit
+// (same git patch-id) the links of the original, saying so in the evidence.
+func (s *Service) inheritLinks(ctx context.Context, tx pgx.Tx, orgID uuid.UUID, c warehouse.Commit) (int, error) {
+	if c.PatchID == "" {
+		return 0, nil
+	}
+	links, shas, err := warehouse.LinksOfSameChange(ctx, tx, c.PatchID, c.ID)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for i, orig := range links {
+		if cur, err := warehouse.GetLink(ctx, tx, orig.ConversationID, c.ID); err == nil && cur.Confidence >= orig.Confidence {
+			continue
+		}
+		var ev []correlate.Evidence
+		if err := json.Unmarshal(orig.Evidence, &ev); err != nil {
+			return n, fmt.Errorf("decode evidence of link to %s: %w", shas[i], err)
+		}
+		ev = append(ev, correlate.Evidence{Signal: "rebase", Detail: fmt.Sprintf("the same change as commit %s (rebased or cherry-picked)", shortSHA(shas[i]))})
+		k, err := s.storeLink(ctx, tx, orgID, correlate.Link{Confidence: orig.Confidence, Evidence: ev}, orig.ConversationID, c.ID)
+		if err != nil {
+			return n, err
+		}
+		n += k
+	}
+	return n, nil
+}
+
+func shortSHA(sha string) string { return sha[:min(10, len(sha))] }
+
+// ProjectLinkArgs asks a worker to copy a link's current state to
+// ClickHouse. A wire contract: new fields must be optional.
+type ProjectLinkArgs struct {
+	OrgID          uuid.UUID `json:"org_id"`
+	ConversationID uuid.UUID `json:"conversation_id"`
+	CommitID       uuid.UUID `json:"commit_id"`
+}
+
+// Kind names the job type in River.
+func (ProjectLinkArgs) Kind() string { return "correlate.project_link" }
+
+// InsertOpts: ClickHouse being down delays the copy, never loses it.
+func (ProjectLinkArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{Queue: "projection", MaxAttempts: 25}
+}
+
+// EventWriter appends rows to a ClickHouse table and returns once they are
+// stored; *warehouse.BatchWriter is one.
+type EventWriter interface {
+	Write(ctx context.Context, rows ...[]any) error
+}
+
+// LinkEventColumns are the link_events columns ProjectLink writes, in order.
+var LinkEventColumns = []string{"org_id", "conversation_id", "commit_id", "commit_sha", "repo", "committed_at", "confidence", "signals", "linked", "version"}
+
+// ProjectLink writes the link's current state (or its removal) as an
+// event; the version makes a replayed job collapse into the same row.
+func (s *Service) ProjectLink(ctx context.Context, w EventWriter, args ProjectLinkArgs) error {
+	var c warehouse.Commit
+	var l warehouse.CommitLink
+	linked := uint8(1)
+	err := s.DB.InOrg(ctx, args.OrgID, func(tx pgx.Tx) error {
+		var err error
+		if c, err = warehouse.GetCommit(ctx, tx, args.CommitID); err != nil {
+			return err
+		}
+		l, err = warehouse.GetLink(ctx, tx, args.ConversationID, args.CommitID)
+		if errors.Is(err, warehouse.ErrNotFound) {
+			linked, l.UpdatedAt, err = 0, s.now(), nil
+		}
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("project link %s→%s: %w", args.ConversationID, args.CommitID, err)
+	}
+	var ev []correlate.Evidence
+	_ = json.Unmarshal(l.Evidence, &ev)
+	signals := make([]string, 0, len(ev))
+	for _, e := range ev {
+		signals = append(signals, e.Signal)
+	}
+	return w.Write(ctx, []any{args.OrgID, args.ConversationID, args.CommitID, c.SHA, c.Repo, c.CommittedAt,
+		float32(l.Confidence), signals, linked, l.UpdatedAt})
 }
 
 func toSession(c warehouse.CorrelationConversation) correlate.Session {

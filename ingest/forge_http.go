@@ -264,9 +264,13 @@ func (t *forgeTransport) do(ctx context.Context, r forgeRequest) (*forgeResponse
 			return resp, nil
 		}
 		if limited, wait, secondary := t.rateLimited(resp); limited {
-			msg := forgeErrorMessage(resp.body).message
+			block := rateBlock{until: t.now().Add(wait), secondary: secondary, message: forgeErrorMessage(resp.body).message}
+			if t.gate != nil {
+				// Later calls on this credential wait (or fail fast) too.
+				t.gate.set(r.rateKey, block)
+			}
 			if wait > t.maxWait || rateWaits >= t.maxRetries {
-				return nil, &RateLimitedError{Provider: t.provider, ResetAt: t.now().Add(wait), Secondary: secondary, Message: msg}
+				return nil, &RateLimitedError{Provider: t.provider, ResetAt: block.until, Secondary: secondary, Message: block.message}
 			}
 			rateWaits++
 			if err := t.sleep(ctx, wait); err != nil {

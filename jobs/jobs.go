@@ -37,6 +37,7 @@ type Config struct {
 type Deps struct {
 	DB          *warehouse.DB
 	AuditEvents tenancy.EventWriter
+	LinkEvents  ingest.EventWriter
 	Ingest      *ingest.Service
 	Search      *search.Service
 	Logger      *slog.Logger
@@ -53,6 +54,7 @@ func NewClient(deps Deps, cfg Config) (*river.Client[pgx.Tx], error) {
 	river.AddWorker(workers, &embedConversationWorker{deps: deps})
 	river.AddWorker(workers, &linkCommitWorker{deps: deps})
 	river.AddWorker(workers, &processWebhookWorker{deps: deps})
+	river.AddWorker(workers, &projectLinkWorker{deps: deps})
 	river.AddWorker(workers, &linkConversationWorker{deps: deps})
 	rc := &river.Config{
 		Logger:  deps.Logger,
@@ -148,4 +150,13 @@ type processWebhookWorker struct {
 
 func (w *processWebhookWorker) Work(ctx context.Context, job *river.Job[ingest.ProcessWebhookArgs]) error {
 	return w.deps.Ingest.ProcessWebhook(ctx, job.Args)
+}
+
+type projectLinkWorker struct {
+	river.WorkerDefaults[ingest.ProjectLinkArgs]
+	deps Deps
+}
+
+func (w *projectLinkWorker) Work(ctx context.Context, job *river.Job[ingest.ProjectLinkArgs]) error {
+	return w.deps.Ingest.ProjectLink(ctx, w.deps.LinkEvents, job.Args)
 }

@@ -24,7 +24,9 @@ import (
 // quickRetry retries after 100 ms so tests watch retries happen.
 type quickRetry struct{}
 
-func (quickRetry) NextRetry(*rivertype.JobRow) time.Time { return time.Now().Add(100 * time.Millisecond) }
+func (quickRetry) NextRetry(*rivertype.JobRow) time.Time {
+	return time.Now().Add(100 * time.Millisecond)
+}
 
 type bundle struct {
 	db     *warehouse.DB

@@ -358,3 +358,35 @@ func ConversationsTouchingFile(ctx context.Context, q Querier, v Viewer, path, r
 	}
 	return out, translate(rows.Err())
 }
+
+// GetLink reads one link; ErrNotFound when there is none (any more).
+func GetLink(ctx context.Context, q Querier, conversationID, commitID uuid.UUID) (CommitLink, error) {
+	var l CommitLink
+	err := q.QueryRow(ctx, `select conversation_id, commit_id, confidence, evidence, updated_at from commit_links
+		where conversation_id = $1 and commit_id = $2`, conversationID, commitID).Scan(&l.ConversationID, &l.CommitID, &l.Confidence, &l.Evidence, &l.UpdatedAt)
+	return l, translate(err)
+}
+
+// LinksOfSameChange lists links of other commits with the same patch id:
+// the originals of a rebased or cherry-picked copy.
+func LinksOfSameChange(ctx context.Context, q Querier, patchID string, except uuid.UUID) ([]CommitLink, []string, error) {
+	rows, err := q.Query(ctx, `select l.conversation_id, l.commit_id, l.confidence, l.evidence, l.updated_at, c.sha
+		from commits c join commit_links l on l.org_id = c.org_id and l.commit_id = c.id
+		where c.patch_id = $1 and c.id <> $2`, patchID, except)
+	if err != nil {
+		return nil, nil, fmt.Errorf("links of the same change: %w", translate(err))
+	}
+	defer rows.Close()
+	var links []CommitLink
+	var shas []string
+	for rows.Next() {
+		var l CommitLink
+		var sha string
+		if err := rows.Scan(&l.ConversationID, &l.CommitID, &l.Confidence, &l.Evidence, &l.UpdatedAt, &sha); err != nil {
+			return nil, nil, translate(err)
+		}
+		links = append(links, l)
+		shas = append(shas, sha)
+	}
+	return links, shas, translate(rows.Err())
+}

@@ -100,7 +100,9 @@ func runProcess(ctx context.Context, cfg *Config, listen string, api, seedDemo b
 	if err := searcher.EnsureIndex(ctx); err != nil {
 		return err
 	}
-	client, err := jobs.NewClient(jobs.Deps{DB: s.db, AuditEvents: auditEvents, Ingest: ing, Search: searcher, Logger: log}, jobs.Config{Workers: cfg.Workers})
+	linkEvents := warehouse.NewBatchWriter(s.ch, "link_events", ingest.LinkEventColumns, warehouse.BatchOptions{Logger: log})
+	client, err := jobs.NewClient(jobs.Deps{DB: s.db, AuditEvents: auditEvents, LinkEvents: linkEvents, Ingest: ing, Search: searcher, Logger: log},
+		jobs.Config{Workers: cfg.Workers})
 	if err != nil {
 		return err
 	}
@@ -165,8 +167,10 @@ func runProcess(ctx context.Context, cfg *Config, listen string, api, seedDemo b
 			log.Error("cancel jobs", slog.Any("error", err))
 		}
 	}
-	if err := auditEvents.Close(shutdownCtx); err != nil {
-		log.Error("flush audit events", slog.Any("error", err))
+	for name, w := range map[string]*warehouse.BatchWriter{"audit": auditEvents, "link": linkEvents} {
+		if err := w.Close(shutdownCtx); err != nil {
+			log.Error("flush "+name+" events", slog.Any("error", err))
+		}
 	}
 	log.Info("stopped")
 	return nil
