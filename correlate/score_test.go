@@ -164,9 +164,10 @@ func TestScoreHardNegatives(t *testing.T) {
 	require.Equal(t, "on branch main; the session was on feature/retry", detail(l, "branch"))
 	require.Equal(t, "authored by bob@example.com, not the session's user ada@example.com", detail(l, "author"))
 
-	// Another repository.
-	l = Score(sessionFactory(), commitFactory(func(c *Commit) { c.Repo = "github.com/acme/other" }))
+	// Another repository with files of the same names.
+	l = Score(sessionFactory(func(s *Session) { s.WrittenLines = nil }), commitFactory(func(c *Commit) { c.Repo = "github.com/acme/other" }))
 	require.Less(t, l.Confidence, Threshold)
+	require.Equal(t, "in repository github.com/acme/other; the session was in github.com/acme/shop", detail(l, "repo"))
 }
 
 func TestScoreTimeWording(t *testing.T) {
@@ -189,7 +190,7 @@ func TestRebased(t *testing.T) {
 	t.Parallel()
 	orig := commitFactory(func(c *Commit) { c.PatchID = "p1" })
 
-	ev, ok := Rebased(orig, commitFactory(func(c *Commit) { c.SHA = "aaaa111"; c.AddedLines = nil; c.CommittedAt = t0.Add(time.Hour) }))
+	ev, ok := Rebased(orig, commitFactory(func(c *Commit) { c.SHA, c.PatchID = "aaaa111", "p1"; c.AddedLines = nil; c.CommittedAt = t0.Add(time.Hour) }))
 	require.True(t, ok)
 	require.Equal(t, "rebase", ev.Signal)
 	require.Equal(t, "same change as commit 7b3e9a1c0d2e (equal patch id): rebased or cherry-picked", ev.Detail)
