@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"cmp"
 	"strings"
 	"time"
 )
@@ -98,15 +99,14 @@ func writeFileDiff(b *strings.Builder, f CommitFile) {
 		oldPath = f.PreviousFilename
 	}
 	b.WriteString("diff --git a/" + oldPath + " b/" + newPath + "\n")
+	// GitHub's API gives no file modes: a regular file (100644) is assumed
+	// for creations and deletions so git apply and other readers see them
+	// as such.
 	switch f.Status {
 	case FileAdded:
-		if f.NewMode != "" {
-			b.WriteString("new file mode " + f.NewMode + "\n")
-		}
+		b.WriteString("new file mode " + cmp.Or(f.NewMode, "100644") + "\n")
 	case FileRemoved:
-		if f.OldMode != "" {
-			b.WriteString("deleted file mode " + f.OldMode + "\n")
-		}
+		b.WriteString("deleted file mode " + cmp.Or(f.OldMode, "100644") + "\n")
 	default:
 		if f.OldMode != "" && f.NewMode != "" && f.OldMode != f.NewMode && f.OldMode != "0" && f.NewMode != "0" {
 			b.WriteString("old mode " + f.OldMode + "\nnew mode " + f.NewMode + "\n")

@@ -22,6 +22,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/context-intelligence/ctxintel/correlate"
 	"github.com/context-intelligence/ctxintel/ingest"
 )
 
@@ -314,6 +315,7 @@ func TestGitHubAppTokenRejected(t *testing.T) {
 }
 
 const forgeExpectedGitHubDiff = `diff --git a/internal/cart/totals.go b/internal/cart/totals.go
+new file mode 100644
 --- /dev/null
 +++ b/internal/cart/totals.go
 @@ -0,0 +1,5 @@
@@ -342,6 +344,7 @@ rename to internal/cart/money.go
  // Money is an amount in cents.
  type Money int64
 diff --git a/internal/pricecache/cache.go b/internal/pricecache/cache.go
+deleted file mode 100644
 --- a/internal/pricecache/cache.go
 +++ /dev/null
 @@ -1,2 +0,0 @@
@@ -349,6 +352,7 @@ diff --git a/internal/pricecache/cache.go b/internal/pricecache/cache.go
 -
 \ No newline at end of file
 diff --git a/web/static/logo.png b/web/static/logo.png
+new file mode 100644
 `
 
 func TestGitHubClientGetCommit(t *testing.T) {
@@ -379,6 +383,9 @@ func TestGitHubClientGetCommit(t *testing.T) {
 	assert.Empty(t, d.Files[4].Patch, "binary file: GitHub sends no patch")
 	assert.False(t, d.FilesTruncated)
 	assert.Equal(t, forgeExpectedGitHubDiff, d.Diff)
+	assert.Equal(t, []string{"internal/cart/totals.go", "go.mod", "internal/cart/money.go", "internal/pricecache/cache.go",
+		"web/static/logo.png"}, correlate.FilesInDiff(d.Diff), "the diff reads back in correlate")
+	assert.Len(t, correlate.AddedLines(d.Diff), 7)
 	assert.Equal(t, 1, gh.tokenCount("52001234"))
 
 	in := d.CommitInput("main")

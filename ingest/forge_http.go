@@ -70,7 +70,7 @@ func (e *RateLimitedError) Is(target error) bool { return target == ErrRateLimit
 type ForgeAPIError struct {
 	Provider         string
 	Method           string
-	Path             string // the request path, without the query
+	Path             string // the request path as sent (escaped), without the query
 	StatusCode       int
 	Message          string // the forge's "message" (or "error"), else the start of the body
 	DocumentationURL string // GitHub's documentation_url
@@ -232,10 +232,7 @@ type forgeResponse struct {
 }
 
 func (t *forgeTransport) do(ctx context.Context, r forgeRequest) (*forgeResponse, error) {
-	path := r.url
-	if u, err := url.Parse(r.url); err == nil {
-		path = u.Path
-	}
+	path := pathOf(r.url)
 	var rateWaits, retries int
 	reauthed, justWaited := false, false
 	for {
@@ -455,7 +452,7 @@ func (t *forgeTransport) getJSON(ctx context.Context, r forgeRequest, v any) (*f
 
 func pathOf(raw string) string {
 	if u, err := url.Parse(raw); err == nil {
-		return u.Path
+		return u.EscapedPath()
 	}
 	return raw
 }

@@ -1,0 +1,3 @@
+package bench
+
+func renderReport(r *Results) string { return "# Benchmarks\n" }
