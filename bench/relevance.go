@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"math"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -159,7 +160,7 @@ func runRelevance(ctx context.Context, cfg *Config, model *search.USELite) (Rele
 	modes := []search.Mode{search.ModeKeyword, search.ModeSemantic, search.ModeHybrid}
 	sums := map[string][2]float64{}
 	byKind := map[string]map[string][]float64{}
-	type lists struct{ kw, sem []string }
+	type lists struct{ kw, sem, kwOr []string }
 	var all []lists
 	for _, jq := range judgedQueries {
 		qs := QueryScore{Query: jq.Query, Kind: jq.Kind, NDCG: map[string]float64{}}
@@ -186,7 +187,11 @@ func runRelevance(ctx context.Context, cfg *Config, model *search.USELite) (Rele
 		if err != nil {
 			return r, err
 		}
-		all = append(all, lists{kw, sem})
+		kwOr, err := ranking(anyWordQuery(jq.Query), search.ModeKeyword, 100)
+		if err != nil {
+			return r, err
+		}
+		all = append(all, lists{kw, sem, kwOr})
 	}
 	nq := float64(len(judgedQueries))
 	for _, mode := range modes {
@@ -208,7 +213,11 @@ func runRelevance(ctx context.Context, cfg *Config, model *search.USELite) (Rele
 	for _, v := range fusionVariants {
 		var n, rec float64
 		for i, jq := range judgedQueries {
-			fused := v.fuse(all[i].kw, all[i].sem)
+			kw := all[i].kw
+			if v.anyWord {
+				kw = all[i].kwOr
+			}
+			fused := v.fuse(kw, all[i].sem)
 			n += ndcgAt10(fused, jq.Judgment)
 			rec += recallAt10(fused, jq.Judgment)
 		}
@@ -317,7 +326,29 @@ func recallAt10(ranked []string, judged map[string]int) float64 {
 type fusionVariant struct {
 	name string
 	fuse func(kw, sem []string) []string
+	// anyWord runs the keyword leg with the query's plain words joined
+	// by OR (ranked by how many and how well they match) instead of all
+	// words required.
+	anyWord bool
 }
+
+// anyWordQuery rewrites a query of plain words into alternatives ("a b c"
+// → "a OR b OR c"); queries with phrases, exclusions, OR or code-like
+// words are left as they are.
+func anyWordQuery(q string) string {
+	words := strings.Fields(q)
+	if len(words) < 2 || strings.ContainsAny(q, `"-`) {
+		return q
+	}
+	for _, w := range words {
+		if w == "OR" || codeLike(w) || strings.ContainsAny(w, "_./:()") {
+			return q
+		}
+	}
+	return strings.Join(words, " OR ")
+}
+
+func onlyKeyword(kw, _ []string) []string { return kw }
 
 // rrf fuses two conversation rankings by weighted reciprocal rank; the
 // service's fusion is rrf(60, 1, 1) over the same conversation ranks.
@@ -364,13 +395,18 @@ func keywordFirstIfFew(few int, inner func(kw, sem []string) []string) func(kw, 
 }
 
 var fusionVariants = []fusionVariant{
-	{"RRF k=60, equal weights (the service's fusion)", rrf(60, 1, 1)},
-	{"RRF k=60, semantic weight 1.5", rrf(60, 1, 1.5)},
-	{"RRF k=60, semantic weight 2", rrf(60, 1, 2)},
-	{"RRF k=60, keyword weight 1.5", rrf(60, 1.5, 1)},
-	{"RRF k=10, equal weights", rrf(10, 1, 1)},
-	{"RRF k=20, equal weights", rrf(20, 1, 1)},
-	{"RRF k=10, semantic weight 1.5", rrf(10, 1, 1.5)},
-	{"keyword first when ≤ 3 keyword hits, else RRF k=60", keywordFirstIfFew(3, rrf(60, 1, 1))},
-	{"keyword first when ≤ 3 keyword hits, else RRF k=10", keywordFirstIfFew(3, rrf(10, 1, 1))},
+	{"RRF k=60, equal weights (the service's fusion)", rrf(60, 1, 1), false},
+	{"RRF k=60, semantic weight 1.5", rrf(60, 1, 1.5), false},
+	{"RRF k=60, semantic weight 2", rrf(60, 1, 2), false},
+	{"RRF k=60, keyword weight 1.5", rrf(60, 1.5, 1), false},
+	{"RRF k=10, equal weights", rrf(10, 1, 1), false},
+	{"RRF k=20, equal weights", rrf(20, 1, 1), false},
+	{"RRF k=10, semantic weight 1.5", rrf(10, 1, 1.5), false},
+	{"keyword first when ≤ 3 keyword hits, else RRF k=60", keywordFirstIfFew(3, rrf(60, 1, 1)), false},
+	{"keyword first when ≤ 3 keyword hits, else RRF k=10", keywordFirstIfFew(3, rrf(10, 1, 1)), false},
+	{"keyword alone, any word (OR) instead of all words", onlyKeyword, true},
+	{"any-word keyword leg, RRF k=60, equal weights", rrf(60, 1, 1), true},
+	{"any-word keyword leg, RRF k=60, semantic weight 1.5", rrf(60, 1, 1.5), true},
+	{"any-word keyword leg, RRF k=60, semantic weight 2", rrf(60, 1, 2), true},
+	{"any-word keyword leg, RRF k=20, semantic weight 1.5", rrf(20, 1, 1.5), true},
 }

@@ -1,3 +1,415 @@
 package bench
 
-func renderReport(r *Results) string { return "# Benchmarks\n" }
+import (
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// Targets from the search issue.
+const (
+	targetP95MS  = 100.0
+	targetRecall = 0.95
+)
+
+func renderReport(r *Results) string {
+	var b strings.Builder
+	w := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
+	w("# Benchmarks\n\n")
+	w("Search at scale, measured by `ctxintel bench` (`make bench`). Every number below comes from the last run of each part;\n")
+	w("the raw results are embedded at the end of this file, and a run of one size keeps the numbers of the others.\n")
+	w("Reproduce with `bin/ctxintel bench --size all --reuse --out BENCHMARKS.md` (the first run loads the datasets).\n\n")
+
+	writeSummary(&b, r)
+	writeMachine(&b, r)
+	writeDatasets(&b, r)
+	writeLoading(&b, r)
+	writeLatency(&b, r)
+	writeEmbedding(&b, r)
+	writeRecall(&b, r)
+	writeLag(&b, r)
+	writeRelevance(&b, r)
+	writeMethod(&b)
+	return b.String()
+}
+
+func cell(r SizeResult, org, mode string, conc int) *LatencyCell {
+	for i := range r.Latency {
+		c := &r.Latency[i]
+		if c.Org == org && c.Mode == mode && c.Concurrency == conc {
+			return c
+		}
+	}
+	return nil
+}
+
+func recallOf(r SizeResult, org string) *RecallResult {
+	for i := range r.Recall {
+		if r.Recall[i].Org == org {
+			return &r.Recall[i]
+		}
+	}
+	return nil
+}
+
+func yes(ok bool) string {
+	if ok {
+		return "✅ yes"
+	}
+	return "❌ no"
+}
+
+// latencyHolds: keyword and hybrid p95 under the target for both orgs at
+// concurrency 1.
+func latencyHolds(s SizeResult) (bool, bool) {
+	if len(s.Latency) == 0 {
+		return false, false
+	}
+	ok := true
+	for _, org := range []string{"largest", "small"} {
+		for _, mode := range []string{"keyword", "hybrid"} {
+			c := cell(s, org, mode, 1)
+			if c == nil || c.N == 0 || c.Errors > 0 || c.P95 >= targetP95MS {
+				ok = false
+			}
+		}
+	}
+	return ok, true
+}
+
+func recallHolds(s SizeResult) (bool, bool) {
+	if len(s.Recall) == 0 {
+		return false, false
+	}
+	for _, rr := range s.Recall {
+		if rr.Recall < targetRecall {
+			return false, true
+		}
+	}
+	return true, true
+}
+
+func relevanceHolds(r *Results) (bool, bool) {
+	if r.Relevance == nil {
+		return false, false
+	}
+	m := map[string]float64{}
+	for _, x := range r.Relevance.Modes {
+		m[x.Mode] = x.NDCG
+	}
+	return m["hybrid"] > m["keyword"] && m["hybrid"] > m["semantic"], true
+}
+
+func writeSummary(b *strings.Builder, r *Results) {
+	w := func(format string, args ...any) { fmt.Fprintf(b, format, args...) }
+	w("## Summary\n\n")
+	w("| target (from the issue) | size | measured | holds |\n|---|---|---|---|\n")
+	largestOK := ""
+	for _, s := range r.Sizes {
+		lat, haveLat := latencyHolds(s)
+		rec, haveRec := recallHolds(s)
+		for _, mode := range []string{"keyword", "hybrid", "semantic"} {
+			if !haveLat {
+				continue
+			}
+			c1, c8 := cell(s, "largest", mode, 1), cell(s, "largest", mode, 8)
+			sm := cell(s, "small", mode, 1)
+			if c1 == nil || sm == nil {
+				continue
+			}
+			target := fmt.Sprintf("%s search p95 < %.0f ms", mode, targetP95MS)
+			holds := yes(c1.P95 < targetP95MS && sm.P95 < targetP95MS && c1.Errors == 0)
+			if mode == "semantic" {
+				target = "semantic search p95 (measured; query embedding reported separately)"
+				holds = "—"
+			}
+			c8s := ""
+			if c8 != nil {
+				c8s = fmt.Sprintf("; concurrency 8: %.0f ms", c8.P95)
+			}
+			w("| %s | %s | largest org %.0f ms, small org %.0f ms (concurrency 1%s) | %s |\n", target, s.Size, c1.P95, sm.P95, c8s, holds)
+		}
+		if haveRec {
+			var parts []string
+			for _, rr := range s.Recall {
+				parts = append(parts, fmt.Sprintf("%s org %.3f", rr.Org, rr.Recall))
+			}
+			w("| HNSW recall@10 ≥ %.2f | %s | %s | %s |\n", targetRecall, s.Size, strings.Join(parts, ", "), yes(rec))
+		}
+		if haveLat && haveRec && lat && rec {
+			largestOK = s.Size
+		}
+	}
+	if rel, ok := relevanceHolds(r); ok {
+		var parts []string
+		for _, m := range r.Relevance.Modes {
+			parts = append(parts, fmt.Sprintf("%s %.3f", m.Mode, m.NDCG))
+		}
+		w("| hybrid beats keyword and semantic on nDCG@10 | judged corpus | %s | %s |\n", strings.Join(parts, ", "), yes(rel))
+	}
+	if r.Embedding != nil {
+		w("| (query embedding, USE-Lite, not in the latencies above) | — | p50 %.1f ms, p95 %.1f ms per query | — |\n", r.Embedding.QueryP50, r.Embedding.QueryP95)
+	}
+	w("\n")
+	if largestOK != "" {
+		w("**Largest corpus size at which the latency and recall targets hold: %s messages** (keyword and hybrid p95 < %.0f ms at concurrency 1 for the largest and a small org, HNSW recall@10 ≥ %.2f).\n\n",
+			largestOK, targetP95MS, targetRecall)
+	} else {
+		var sizes []string
+		for _, s := range r.Sizes {
+			sizes = append(sizes, s.Size)
+		}
+		w("**Largest corpus size at which the latency and recall targets hold: none of the measured sizes (%s).** See the latency and recall sections for what misses.\n\n", strings.Join(sizes, ", "))
+	}
+}
+
+func writeMachine(b *strings.Builder, r *Results) {
+	w := func(format string, args ...any) { fmt.Fprintf(b, format, args...) }
+	m := r.Machine
+	w("## Machine\n\n")
+	w("| | |\n|---|---|\n")
+	w("| CPU | %s, %d cores |\n| RAM | %.1f GB |\n| OS | %s |\n| Go | %s |\n| Postgres | %s |\n| pgvector | %s |\n", m.CPU, m.Cores, m.RAMGB, m.OS, m.Go, m.Postgres, m.PGVector)
+	var keys []string
+	for k := range m.Settings {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var set []string
+	for _, k := range keys {
+		set = append(set, k+" "+m.Settings[k])
+	}
+	w("| Postgres settings | %s |\n", strings.Join(set, ", "))
+	w("| load average (1/5/15 min) | %.2f / %.2f / %.2f at the start of the last run, %.2f / %.2f / %.2f at its end |\n\n",
+		m.LoadBefore[0], m.LoadBefore[1], m.LoadBefore[2], m.LoadAfter[0], m.LoadAfter[1], m.LoadAfter[2])
+	w("The machine is shared with other work (builds and test suites of other engineers ran during the measurements), so latencies include that noise; the load average when each size's measurements ended is in its latency table.\n\n")
+}
+
+func writeDatasets(b *strings.Builder, r *Results) {
+	w := func(format string, args ...any) { fmt.Fprintf(b, format, args...) }
+	if len(r.Sizes) == 0 {
+		return
+	}
+	w("## Datasets\n\n")
+	w("Synthetic, deterministic (seed 42): programming conversations over 30 topics (code, stack traces, file paths, identifiers, error strings, prose), 50–400 words per message; organization sizes follow Zipf (exponent 1.5); each org has members in teams of 8, repositories with branches, and six assistant tools.\n\n")
+	w("%s", "| | "+sizesHeader(r)+"\n|---|"+strings.Repeat("---|", len(r.Sizes))+"\n")
+	row := func(name string, f func(s SizeResult) string) {
+		w("| %s |", name)
+		for _, s := range r.Sizes {
+			w(" %s |", f(s))
+		}
+		w("\n")
+	}
+	row("organizations", func(s SizeResult) string { return fmt.Sprint(s.Dataset.Orgs) })
+	row("users", func(s SizeResult) string { return fmt.Sprint(s.Dataset.Users) })
+	row("conversations", func(s SizeResult) string { return fmt.Sprint(s.Dataset.Conversations) })
+	row("messages", func(s SizeResult) string { return fmt.Sprint(s.Dataset.Messages) })
+	row("vectors (chunks of ≤ 400 chars, 512-d halfvec)", func(s SizeResult) string { return fmt.Sprint(s.Dataset.Embeddings) })
+	row("words / characters per message (mean)", func(s SizeResult) string {
+		return fmt.Sprintf("%.0f / %.0f", s.Dataset.AvgWords, s.Dataset.AvgChars)
+	})
+	row("largest org's share / top 10 orgs' share", func(s SizeResult) string {
+		return fmt.Sprintf("%.1f%% / %.1f%%", 100*s.Dataset.Top1Share, 100*s.Dataset.Top10Share)
+	})
+	row("median org (messages)", func(s SizeResult) string { return fmt.Sprint(s.Dataset.MedianOrg) })
+	for _, o := range []struct {
+		name string
+		f    func(d DatasetInfo) OrgInfo
+	}{{"largest org", func(d DatasetInfo) OrgInfo { return d.Largest }}, {"mid-size org (recall)", func(d DatasetInfo) OrgInfo { return d.Mid }}, {"small org (latency)", func(d DatasetInfo) OrgInfo { return d.Small }}} {
+		row(o.name+": messages / vectors / users", func(s SizeResult) string {
+			x := o.f(s.Dataset)
+			return fmt.Sprintf("%d / %d / %d", x.Messages, x.Vectors, x.Users)
+		})
+	}
+	row("messages table (with TOAST)", func(s SizeResult) string { return humanBytes(s.Dataset.Relations["messages"]) })
+	row("message_embeddings table", func(s SizeResult) string { return humanBytes(s.Dataset.Relations["message_embeddings"]) })
+	row("HNSW index", func(s SizeResult) string { return humanBytes(s.Dataset.Relations["message_embeddings_use_lite_hnsw"]) })
+	row("full-text GIN / trigram GIN", func(s SizeResult) string {
+		return humanBytes(s.Dataset.Relations["messages_tsv_idx"]) + " / " + humanBytes(s.Dataset.Relations["messages_text_trgm_idx"])
+	})
+	w("\n")
+}
+
+func sizesHeader(r *Results) string {
+	var parts []string
+	for _, s := range r.Sizes {
+		parts = append(parts, s.Size)
+	}
+	return strings.Join(parts, " | ") + " |"
+}
+
+func writeLoading(b *strings.Builder, r *Results) {
+	w := func(format string, args ...any) { fmt.Fprintf(b, format, args...) }
+	if len(r.Sizes) == 0 {
+		return
+	}
+	w("## Loading\n\n")
+	w("`warehouse.BulkInsert*`: `INSERT … SELECT FROM unnest(…)` in batches of %d rows, in `AsSystem` transactions (Postgres refuses COPY on tables with row-level security), two loader connections, generation in two goroutines. The secondary indexes of `messages` and `message_embeddings` are dropped before and rebuilt after, each timed; the two GIN indexes are built side by side (GIN builds use one core in Postgres 15), the others with 2 parallel maintenance workers.\n\n", 5000)
+	for _, s := range r.Sizes {
+		l := s.Load
+		if l.Messages == 0 {
+			continue
+		}
+		w("**%s** (loaded %s", s.Size, l.LoadedAt.Format("2006-01-02 15:04 MST"))
+		if l.Reused {
+			w("; reused by the last run")
+		}
+		w("): rows inserted in %.0f s (%.0f messages/s with their %d vectors), total %.0f s including index builds and `VACUUM (ANALYZE)` (%.0f s).\n\n",
+			l.InsertSeconds, float64(l.Messages)/l.InsertSeconds, l.Embeddings, l.TotalSeconds, l.VacuumSeconds)
+		w("| index | table | build time | size | how |\n|---|---|---|---|---|\n")
+		for _, ib := range l.Indexes {
+			w("| %s | %s | %.1f s | %s | %s |\n", ib.Name, ib.Table, ib.Seconds, humanBytes(ib.SizeBytes), ib.Note)
+		}
+		w("\n")
+	}
+}
+
+func writeLatency(b *strings.Builder, r *Results) {
+	w := func(format string, args ...any) { fmt.Fprintf(b, format, args...) }
+	w("## Search latency\n\n")
+	w("`search.Service.Search` called directly (visibility filtering, fusion, snippets, conversation headers and the search-event insert included), limit 20, as a developer of the org (sees own and team conversations; the org's default visibility). Semantic and hybrid use a fixed-vector embedder that returns the query's precomputed synthetic vector, so these numbers are the database side; the real model's query time is in the next section. Query mix drawn from the generator's vocabulary: ")
+	var kinds []string
+	for _, k := range QueryKinds {
+		kinds = append(kinds, fmt.Sprintf("%s %d%%", k.Kind, k.Share))
+	}
+	w("%s. Each cell runs up to 200 searches (fewer when its time budget runs out) after 10 warm-up searches. Milliseconds.\n\n", strings.Join(kinds, ", "))
+	for _, s := range r.Sizes {
+		if len(s.Latency) == 0 {
+			continue
+		}
+		w("### %s messages\n\n", s.Size)
+		w("Measured %s, load average at the end %.2f / %.2f / %.2f.\n\n", s.MeasuredAt.Format("2006-01-02 15:04 MST"), s.LoadAvg[0], s.LoadAvg[1], s.LoadAvg[2])
+		w("| org (messages / vectors) | mode | concurrency | n | p50 | p95 | p99 | max | searches/s | no results | target p95 < 100 ms |\n|---|---|---|---|---|---|---|---|---|---|---|\n")
+		for _, c := range s.Latency {
+			target := "—"
+			if c.Mode != "semantic" {
+				target = yes(c.P95 < targetP95MS && c.Errors == 0)
+			}
+			errs := ""
+			if c.Errors > 0 {
+				errs = fmt.Sprintf(" (%d errors: %s)", c.Errors, c.FirstError)
+			}
+			w("| %s (%d / %d) | %s | %d | %d%s | %.1f | %.1f | %.1f | %.1f | %.1f | %.0f%% | %s |\n", c.Org, c.OrgMessages, c.OrgVectors, c.Mode, c.Concurrency, c.N, errs,
+				c.P50, c.P95, c.P99, c.Max, c.QPS, 100*c.NoResults, target)
+		}
+		w("\nBy query kind, largest org, concurrency 1 (p50 / p95 ms):\n\n| kind |")
+		modes := []string{"keyword", "semantic", "hybrid"}
+		for _, m := range modes {
+			w(" %s |", m)
+		}
+		w("\n|---|---|---|---|\n")
+		for _, k := range QueryKinds {
+			w("| %s |", k.Kind)
+			for _, m := range modes {
+				c := cell(s, "largest", m, 1)
+				if c == nil {
+					w(" |")
+					continue
+				}
+				kl := c.ByKind[k.Kind]
+				w(" %.1f / %.1f |", kl.P50, kl.P95)
+			}
+			w("\n")
+		}
+		w("\n")
+	}
+}
+
+func writeEmbedding(b *strings.Builder, r *Results) {
+	w := func(format string, args ...any) { fmt.Fprintf(b, format, args...) }
+	e := r.Embedding
+	if e == nil {
+		return
+	}
+	w("## Query embedding (real USE-Lite model)\n\n")
+	w("The pure-Go USE-Lite forward pass on this machine, one query at a time as `Service.Search` embeds an uncached query (repeated queries come from its cache): over %d queries of the mix, p50 **%.1f ms**, p95 **%.1f ms**, max %.1f ms. Document chunks in batches of 64 (the embedding job): %.1f chunks/s.\n\n",
+		e.Queries, e.QueryP50, e.QueryP95, e.QueryMax, e.ChunksPerSec)
+	w("End-to-end semantic and hybrid latency for a new query is the database latency above plus this.\n\n")
+	c := e.Calibration
+	w("### Synthetic vectors vs the real model\n\n")
+	w("The datasets' vectors are synthetic (USE-Lite would need days for millions of chunks), drawn as clustered, anisotropic vectors (a shared direction, a topic direction, a conversation and a chunk component in a 16-dimensional subspace, a little isotropic noise; see `bench/vectors.go`), never uniform noise. Their cosine statistics were calibrated against the real model on the same generated chunks (%d chunks of %d conversations, %d topics):\n\n", c.Chunks, c.Conversations, c.Topics)
+	w("| mean cosine | real USE-Lite | synthetic |\n|---|---|---|\n")
+	w("| chunks of the same conversation | %.3f | %.3f |\n", c.Real.SameConversation, c.Synthetic.SameConversation)
+	w("| chunks of other conversations, same topic | %.3f | %.3f |\n", c.Real.SameTopic, c.Synthetic.SameTopic)
+	w("| chunks of other topics | %.3f | %.3f |\n", c.Real.OtherTopic, c.Synthetic.OtherTopic)
+	w("| nearest neighbour | %.3f | %.3f |\n", c.Real.NearestNeighbour, c.Synthetic.NearestNeighbour)
+	w("| nearest neighbour has the same topic | %.0f%% | %.0f%% |\n\n", 100*c.Real.NeighbourSameTopic, 100*c.Synthetic.NeighbourSameTopic)
+}
+
+func writeRecall(b *strings.Builder, r *Results) {
+	w := func(format string, args ...any) { fmt.Fprintf(b, format, args...) }
+	w("## HNSW recall\n\n")
+	w("`warehouse.SemanticSearch` with `Exact=false` (the HNSW index with the service's settings: 400 candidates, `hnsw.ef_search` 200, iterative scan `relaxed_order`, `max_scan_tuples` 40000) against `Exact=true`, top 10 message ids, 120 synthetic query vectors per org, as an admin. The service searches exactly below 20,000 vectors per org (`Service.ExactBelow`).\n\n")
+	w("| size | org | vectors (share of index) | recall@10 | worst query | index p50 / p95 | exact p50 / p95 | service uses | target ≥ 0.95 |\n|---|---|---|---|---|---|---|---|---|\n")
+	for _, s := range r.Sizes {
+		for _, rr := range s.Recall {
+			w("| %s | %s | %d (%.1f%%) | %.3f | %.1f | %.1f / %.1f ms | %.1f / %.1f ms | %s | %s |\n", s.Size, rr.Org, rr.Vectors, 100*rr.Share, rr.Recall, rr.MinRecall,
+				rr.IndexP50, rr.IndexP95, rr.ExactP50, rr.ExactP95, rr.ServiceUse, yes(rr.Recall >= targetRecall))
+		}
+	}
+	w("\n")
+}
+
+func writeLag(b *strings.Builder, r *Results) {
+	w := func(format string, args ...any) { fmt.Fprintf(b, format, args...) }
+	l := r.Lag
+	if l == nil {
+		return
+	}
+	w("## Ingest-to-searchable lag\n\n")
+	w("%d Claude Code captures (%d messages, %d chunks) stored through `ingest.Service.Store`, one every %.0f s, into a new org of `%s`, with a real River client running the real workers (parse, then embed with USE-Lite; %s). Lag from `Store` returning until the capture is processed (keyword-searchable) and until every message has its vectors (semantically searchable), polled every 100 ms.\n\n",
+		l.Captures, l.Messages, l.Chunks, l.IntervalMS/1000, l.Database, l.Workers)
+	w("| | p50 | p95 | max |\n|---|---|---|---|\n")
+	w("| keyword-searchable | %.2f s | %.2f s | %.2f s |\n", l.KeywordP50, l.KeywordP95, l.KeywordMax)
+	w("| semantically searchable | %.2f s | %.2f s | %.2f s |\n\n", l.SemanticP50, l.SemanticP95, l.SemanticMax)
+	if l.Incomplete > 0 {
+		w("%d captures were not fully searchable when the wait ended.\n\n", l.Incomplete)
+	}
+}
+
+func writeRelevance(b *strings.Builder, r *Results) {
+	w := func(format string, args ...any) { fmt.Fprintf(b, format, args...) }
+	rel := r.Relevance
+	if rel == nil {
+		return
+	}
+	w("## Relevance\n\n")
+	w("A hand-judged corpus (`bench/judged.go`): %d short conversations in about 30 clusters, written with varied words for the same problem (\"JWT expiry\", \"exp claim\", \"logged out after 15 minutes\"), deliberate near-misses that share words but not the subject (\"JWT signing key rotation\", \"thread pool\", \"resize uploaded images\"), exact identifiers and error strings; %d queries with graded judgments (2 answers the query, 1 related, unlisted not relevant). Ingested through the real capture path and embedded with the real USE-Lite model (%d chunks, %.0f s). Searches through `Service.Search`, limit 10.\n\n",
+		rel.Conversations, rel.Queries, rel.Chunks, rel.EmbedSeconds)
+	w("| mode | nDCG@10 | recall@10 |\n|---|---|---|\n")
+	for _, m := range rel.Modes {
+		w("| %s | %.3f | %.3f |\n", m.Mode, m.NDCG, m.Recall)
+	}
+	w("\nnDCG@10 by query kind:\n\n| kind | queries | keyword | semantic | hybrid |\n|---|---|---|---|---|\n")
+	counts := map[string]int{}
+	for _, q := range rel.PerQuery {
+		counts[q.Kind]++
+	}
+	var kinds []string
+	for k := range rel.ByKind {
+		kinds = append(kinds, k)
+	}
+	sort.Strings(kinds)
+	for _, k := range kinds {
+		m := rel.ByKind[k]
+		w("| %s | %d | %.3f | %.3f | %.3f |\n", k, counts[k], m["keyword"], m["semantic"], m["hybrid"])
+	}
+	w("\nFusion rules compared on the same rankings (the keyword and semantic conversation rankings of each query, top 100; \"any-word\" runs the keyword leg with the query's plain words joined by OR):\n\n| fusion | nDCG@10 | recall@10 |\n|---|---|---|\n")
+	for _, f := range rel.Fusion {
+		w("| %s | %.3f | %.3f |\n", f.Name, f.NDCG, f.Recall)
+	}
+	w("\n<details><summary>Per query nDCG@10</summary>\n\n| query | kind | keyword | semantic | hybrid |\n|---|---|---|---|---|\n")
+	for _, q := range rel.PerQuery {
+		w("| %s | %s | %.2f | %.2f | %.2f |\n", strings.ReplaceAll(q.Query, "|", "\\|"), q.Kind, q.NDCG["keyword"], q.NDCG["semantic"], q.NDCG["hybrid"])
+	}
+	w("\n</details>\n\n")
+}
+
+func writeMethod(b *strings.Builder) {
+	b.WriteString(`## Method notes
+
+- Datasets live in their own databases (` + "`ctxintel_bench_100k`, `ctxintel_bench_1m`, `ctxintel_bench_eval`" + `), created from ` + "`ctxintel_template`" + ` and migrated like test databases; ` + "`--reuse`" + ` keeps them between runs.
+- The generator (` + "`bench/generator.go`" + `) is deterministic: every conversation depends only on the seed and its index, so batches are generated in parallel and a reloaded dataset is identical.
+- Latency percentiles are nearest-rank over the measured searches, wall time around ` + "`Service.Search`" + ` in the benchmark process (same machine as Postgres). The pool has pgx's default size (4 connections on 2 cores), as the service runs with ` + "`DATABASE_URL`" + ` unchanged.
+- Concurrency 8 on 2 cores measures queueing as much as search; its p95 is reported, the target is judged at concurrency 1.
+`)
+}

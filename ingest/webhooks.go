@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"strings"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
@@ -127,16 +126,25 @@ func (s *Service) ProcessWebhook(ctx context.Context, args ProcessWebhookArgs) e
 		return s.finishDelivery(ctx, args, "ignored", "")
 	}
 	batch := CommitBatch{OrgID: args.OrgID, Remote: firstNonEmpty(push.Repo.CloneURL, push.Repo.HTMLURL, push.Repo.SSHURL), Source: args.Provider}
+	inputs := make([]CommitInput, 0, len(push.Commits))
 	for _, c := range push.Commits {
-		in := CommitInput{SHA: c.SHA, Branch: push.Branch, AuthorName: c.AuthorName, AuthorEmail: c.AuthorEmail,
-			CommitterEmail: c.CommitterEmail, CommittedAt: c.Timestamp, Message: c.Message,
-			Files: append(append(append([]string{}, c.Added...), c.Modified...), c.Removed...)}
-		if diff, err := s.fetchDiff(ctx, push, c.SHA); err == nil {
+		inputs = append(inputs, c.CommitInput(push.Branch))
+	}
+	if push.CommitsTruncated {
+		// GitLab lists at most 20 commits of a push: ask for the rest.
+		if more, err := s.listPushed(ctx, push); err == nil {
+			inputs = mergeInputs(inputs, more)
+		} else if !errors.Is(err, errNoForgeClient) {
+			return fmt.Errorf("list the commits of %s delivery %s: %w", args.Provider, args.DeliveryID, err)
+		}
+	}
+	for _, in := range inputs {
+		if diff, err := s.fetchDiff(ctx, push, in.SHA); err == nil {
 			in.Diff = diff
 		} else if !errors.Is(err, errNoForgeClient) {
 			// The push payload's file lists still link by file overlap;
 			// content overlap waits for a local hook or an import.
-			s.log().WarnContext(ctx, "fetch commit diff", slog.String("provider", args.Provider), slog.String("sha", c.SHA), slog.Any("error", err))
+			s.log().WarnContext(ctx, "fetch commit diff", slog.String("provider", args.Provider), slog.String("sha", in.SHA), slog.Any("error", err))
 		}
 		batch.Commits = append(batch.Commits, in)
 	}
@@ -152,13 +160,47 @@ func (s *Service) ProcessWebhook(ctx context.Context, args ProcessWebhookArgs) e
 
 var errNoForgeClient = errors.New("no forge API client configured")
 
+// listPushed asks the forge for every commit of a push (before..after).
+func (s *Service) listPushed(ctx context.Context, push *Push) ([]CommitInput, error) {
+	var res CompareResult
+	var err error
+	switch {
+	case push.Provider == ProviderGitLab && s.Forges.GitLab != nil && push.Before != ZeroSHA:
+		res, err = s.Forges.GitLab.ListCompare(ctx, push.Repo.FullName, push.Before, push.After)
+	case push.Provider == ProviderGitHub && s.Forges.GitHub != nil && push.Before != ZeroSHA:
+		owner, name := push.Repo.OwnerAndName()
+		res, err = s.Forges.GitHub.ListCompare(ctx, push.InstallationID, owner, name, push.Before, push.After)
+	default:
+		return nil, errNoForgeClient
+	}
+	if err != nil {
+		return nil, err
+	}
+	out := make([]CommitInput, 0, len(res.Commits))
+	for _, d := range res.Commits {
+		out = append(out, d.CommitInput(push.Branch))
+	}
+	return out, nil
+}
+
+// mergeInputs adds the commits of more that inputs lacks, keeping order.
+func mergeInputs(inputs, more []CommitInput) []CommitInput {
+	seen := map[string]bool{}
+	for _, in := range inputs {
+		seen[in.SHA] = true
+	}
+	for _, m := range more {
+		if !seen[m.SHA] {
+			inputs = append(inputs, m)
+		}
+	}
+	return inputs
+}
+
 func (s *Service) fetchDiff(ctx context.Context, push *Push, sha string) (string, error) {
 	switch {
 	case push.Provider == ProviderGitHub && s.Forges.GitHub != nil:
-		owner, repo, ok := strings.Cut(push.Repo.FullName, "/")
-		if !ok {
-			return "", fmt.Errorf("repository name %q is not owner/name", push.Repo.FullName)
-		}
+		owner, repo := push.Repo.OwnerAndName()
 		d, err := s.Forges.GitHub.GetCommit(ctx, push.InstallationID, owner, repo, sha)
 		return d.Diff, err
 	case push.Provider == ProviderGitLab && s.Forges.GitLab != nil:
