@@ -94,6 +94,10 @@ type Config struct {
 	// number of searches per cell when the budget allows (default 200).
 	Budget  time.Duration
 	Queries int
+	// SuperuserURL, when set, lets the latency part also measure keyword
+	// and hybrid search with the keyword operators' functions marked
+	// LEAKPROOF (changed in the benchmark database only, and reverted).
+	SuperuserURL string
 }
 
 func (c *Config) part(p string) bool { return len(c.Parts) == 0 || slices.Contains(c.Parts, p) }
@@ -270,6 +274,11 @@ func runSize(ctx context.Context, cfg *Config, size Size) (SizeResult, *benchDB,
 	if cfg.part(PartLatency) {
 		if sr.Latency, err = runLatency(ctx, cfg, bdb, plan); err != nil {
 			return sr, bdb, fmt.Errorf("latency: %w", err)
+		}
+	}
+	if cfg.part(PartLatency) && cfg.SuperuserURL != "" {
+		if sr.Experiment, err = runLeakproofExperiment(ctx, cfg, bdb, plan); err != nil {
+			return sr, bdb, fmt.Errorf("leakproof experiment: %w", err)
 		}
 	}
 	if cfg.part(PartRecall) {

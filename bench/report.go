@@ -25,6 +25,7 @@ func renderReport(r *Results) string {
 	writeDatasets(&b, r)
 	writeLoading(&b, r)
 	writeLatency(&b, r)
+	writeExperiment(&b, r)
 	writeEmbedding(&b, r)
 	writeRecall(&b, r)
 	writeLag(&b, r)
@@ -412,4 +413,33 @@ func writeMethod(b *strings.Builder) {
 - Latency percentiles are nearest-rank over the measured searches, wall time around ` + "`Service.Search`" + ` in the benchmark process (same machine as Postgres). The pool has pgx's default size (4 connections on 2 cores), as the service runs with ` + "`DATABASE_URL`" + ` unchanged.
 - Concurrency 8 on 2 cores measures queueing as much as search; its p95 is reported, the target is judged at concurrency 1.
 `)
+}
+
+func writeExperiment(b *strings.Builder, r *Results) {
+	w := func(format string, args ...any) { fmt.Fprintf(b, format, args...) }
+	any := false
+	for _, s := range r.Sizes {
+		any = any || (s.Experiment != nil && len(s.Experiment.Cells) > 0)
+	}
+	if !any {
+		return
+	}
+	w("## Experiment: the keyword indexes under row-level security\n\n")
+	w("Row-level security (forced on every tenant table) makes Postgres evaluate a query's own conditions after the policy's, unless their functions are `LEAKPROOF`. `@@` (`ts_match_vq`), `ILIKE` (`texticlike`) and `left()` are not, so the planner cannot use them as index conditions: the GIN indexes `(org_id, tsv)` and `(org_id, left(text, 20000) gin_trgm_ops)` are scanned for `org_id` alone, and every keyword search reads and filters **all of the org's messages** (the plan's `Bitmap Index Scan … Index Cond: (org_id = …)` followed by `Filter: … tsv @@ …`). Marking the three functions `LEAKPROOF` (superuser only; in the benchmark database, reverted after the measurement) lets the same SQL use the indexes:\n\n")
+	for _, s := range r.Sizes {
+		ex := s.Experiment
+		if ex == nil || len(ex.Cells) == 0 {
+			continue
+		}
+		w("**%s**, change applied:\n\n```sql\n%s\n```\n\n", s.Size, ex.Change)
+		w("| org | mode | concurrency | as is p50 / p95 | leakproof p50 / p95 | p95 speed-up |\n|---|---|---|---|---|---|\n")
+		for _, c := range ex.Cells {
+			base := cell(s, c.Org, c.Mode, c.Concurrency)
+			if base == nil {
+				continue
+			}
+			w("| %s | %s | %d | %.1f / %.1f ms | %.1f / %.1f ms | %.1f× |\n", c.Org, c.Mode, c.Concurrency, base.P50, base.P95, c.P50, c.P95, base.P95/max(c.P95, 0.001))
+		}
+		w("\n")
+	}
 }

@@ -29,6 +29,7 @@ type SizeResult struct {
 	Dataset    DatasetInfo    `json:"dataset"`
 	Latency    []LatencyCell  `json:"latency"`
 	Recall     []RecallResult `json:"recall"`
+	Experiment *Experiment    `json:"experiment,omitempty"`
 	MeasuredAt time.Time      `json:"measured_at"`
 	LoadAvg    [3]float64     `json:"load_avg"` // machine load when the measurements ended
 	Machine    *Machine       `json:"machine,omitempty"`

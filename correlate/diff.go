@@ -6,7 +6,10 @@ import (
 )
 
 // AddedLines returns the hashes (LineHash) of the significant lines a
-// unified diff adds, as an ascending set. It reads the output of git show
+// unified diff adds, as an ascending set. A line the diff also removes in
+// the same normalised form (re-indented, re-aligned by a formatter, moved)
+// was not written by this change and is left out, as the old side of an
+// assistant's edit is. It reads the output of git show
 // --patch, git diff and git format-patch, including combined diffs of
 // merges (a line counts when some parent lacks it and none removes it).
 //
@@ -16,9 +19,12 @@ import (
 // counts ("@@" alone, as in hand-written patches) switches to reading
 // every '+' line that is not a "+++ " file header.
 func AddedLines(unifiedDiff string) []uint64 {
-	s := lineSet{}
-	walkDiff(unifiedDiff, func(string) {}, func(line string) { s.add(line) })
-	return s.sorted()
+	added, removed := lineSet{}, lineSet{}
+	walkDiff(unifiedDiff, func(string) {}, func(line string) { added.add(line) }, func(line string) { removed.add(line) })
+	for h := range removed {
+		delete(added, h)
+	}
+	return added.sorted()
 }
 
 // FilesInDiff lists the repository-relative paths a unified diff touches,
@@ -34,7 +40,7 @@ func FilesInDiff(unifiedDiff string) []string {
 			seen[f] = true
 			files = append(files, f)
 		}
-	}, func(string) {})
+	}, func(string) {}, func(string) {})
 	return files
 }
 
@@ -58,9 +64,9 @@ func (f *diffFile) path() string {
 	return f.gitOld
 }
 
-// walkDiff calls file for each file section's path (when the section ends)
-// and added for each added line's text.
-func walkDiff(diff string, file func(string), added func(string)) {
+// walkDiff calls file for each file section's path (when the section
+// ends), added for each added line's text and removed for each removed one.
+func walkDiff(diff string, file func(string), added, removed func(string)) {
 	var cur diffFile
 	flush := func() {
 		if cur.open {
@@ -87,6 +93,7 @@ func walkDiff(diff string, file func(string), added func(string)) {
 					added(line[parents:])
 					newLeft--
 				case '-':
+					removed(line[parents:])
 					oldLeft--
 				case ' ':
 					newLeft--

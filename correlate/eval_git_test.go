@@ -101,10 +101,15 @@ func (r *gitRepo) remove(path string) {
 	require.NoError(r.t, os.Remove(filepath.Join(r.dir, filepath.FromSlash(path))))
 }
 
-// commit stages everything and commits it; it returns the full hash.
-func (r *gitRepo) commit(who person, at time.Time, msg string) string {
+// commit stages the paths (everything when none) and commits them; it
+// returns the full hash.
+func (r *gitRepo) commit(who person, at time.Time, msg string, paths ...string) string {
 	r.t.Helper()
-	r.git(nil, "", "add", "-A")
+	if len(paths) == 0 {
+		r.git(nil, "", "add", "-A")
+	} else {
+		r.git(nil, "", append([]string{"add", "--"}, paths...)...)
+	}
 	r.git(commitEnv(who, at, who, at), msg, "commit", "-q", "--cleanup=verbatim", "-F", "-")
 	return strings.TrimSpace(r.git(nil, "", "rev-parse", "HEAD"))
 }

@@ -3,6 +3,8 @@ package correlate
 import (
 	"fmt"
 	"hash/fnv"
+	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
@@ -80,7 +82,12 @@ func (sc *scenario) addCommit(repo *gitRepo, sha, branch string, by *replay) *ev
 // human commits what is in a worktree as a person; links names the
 // sessions whose work it carries (none for unrelated work).
 func (sc *scenario) human(repo *gitRepo, who person, when time.Time, note, msg string, links ...*replay) string {
-	sha := repo.commit(who, when, msg)
+	return sc.humanPaths(repo, who, when, note, msg, nil, links...)
+}
+
+// humanPaths commits only some paths of the worktree.
+func (sc *scenario) humanPaths(repo *gitRepo, who person, when time.Time, note, msg string, paths []string, links ...*replay) string {
+	sha := repo.commit(who, when, msg, paths...)
 	c := sc.addCommit(repo, sha, repo.branch, nil)
 	c.note = note
 	for _, l := range links {
@@ -101,14 +108,8 @@ func (sc *scenario) noise(repo *gitRepo, who person, when time.Time, path, topic
 	return sc.human(repo, who, when, "teammate", fmt.Sprintf("%s: %s %s cache entries", pkgOf(path), verb, topic))
 }
 
-func tryRead(repo *gitRepo, path string) (content string, ok bool) {
-	defer func() {
-		if recover() != nil {
-			ok = false
-		}
-	}()
-	full := repo.dir + "/" + path
-	b, err := readFileQuiet(full)
+func tryRead(repo *gitRepo, path string) (string, bool) {
+	b, err := os.ReadFile(filepath.Join(repo.dir, filepath.FromSlash(path)))
 	return string(b), err == nil
 }
 
@@ -190,7 +191,8 @@ func scenarioClaudeFeature(t *testing.T) *scenario {
 	bobWT := r.worktree("bob", "bob/inventory", "main")
 
 	r.write("internal/checkout/service.go", goService("checkout", "order", "approve", "cancel"))
-	sc.human(r, ada, at(8, 45), "before the session, same files", "Allow cancelling orders")
+	r.write("docs/ops.md", r.read("docs/ops.md")+"- Cancelled orders are kept for 30 days.\n")
+	sc.human(r, ada, at(8, 45), "before the session, a file it edits", "Allow cancelling orders")
 
 	a := sc.session(transcript.ToolClaudeCode, ada, r, at(9, 0), "/home/ada/src/shop", "")
 	a.ask("Add refunds to checkout: a RefundService with issue and void, an HTTP handler, then commit.")
@@ -304,8 +306,6 @@ func scenarioAider(t *testing.T) *scenario {
 	a1.run("pytest -q", "")
 	a1.done()
 
-	bobWT := r.worktree("bob", "main", "main")
-	_ = bobWT
 	r.write("tests/test_format.py", r.read("tests/test_format.py")+"\n\ndef test_round_negative():\n    assert price_round(-1000, 1) == -10\n")
 	sc.human(r, bob, at(18, 30), "teammate, same branch, a file the session did not edit", "test negative rounding")
 
@@ -353,9 +353,7 @@ func scenarioCopilot(t *testing.T) *scenario {
 	sc.human(bobWT, bob, at(10, 15), "teammate, other branch, same file, during the session", "parser: warm the table cache")
 
 	// The user commits the code first and the README later.
-	r.git(nil, "", "add", "parser/table.go", "parser/table_test.go")
-	r.git(commitEnv(ellis, at(10, 35), ellis, at(10, 35)), "Keep the last row of tide tables", "commit", "-q", "-F", "-")
-	sc.addCommit(r, strings.TrimSpace(r.git(nil, "", "rev-parse", "HEAD")), r.branch, c1)
+	sc.humanPaths(r, ellis, at(10, 35), "the user commits the session's code edits", "Keep the last row of tide tables", []string{"parser/table.go", "parser/table_test.go"}, c1)
 	sc.human(r, ellis, at(11, 15), "the session's README edit, committed 50 min later", "README: note the last-row fix", c1)
 
 	r.write("parser/table.go", r.read("parser/table.go")+goFunc("table", "split"))
@@ -383,9 +381,8 @@ func scenarioRebaseSquash(t *testing.T) *scenario {
 		"ledger/balance.go": goService("ledger", "balance", "close"),
 		"README.md":         mdDoc("Ledger", "Double-entry bookkeeping for the shop."),
 	})
-	mainWT := r.worktree("main", "main", "main")
-	_ = mainWT
 	r.checkout("feature/fx", true)
+	mainWT := r.worktree("main", "main", "main")
 
 	s := sc.session(transcript.ToolClaudeCode, chen, r, at(9, 0), "/Users/chen/dev/ledger", "")
 	s.ask("Add foreign-exchange conversion to the ledger in three commits: rates, balances, tests.")
@@ -438,6 +435,8 @@ func scenarioPiecemeal(t *testing.T) *scenario {
 		"docs/architecture.md": mdDoc("Architecture", "The web client talks to the API over JSON."),
 	})
 	personal := person{"Ellis Park", "ellis@personal.dev"}
+	danaWT := r.worktree("dana", "dana-clone", "main")
+	danaWT.branch = "main" // her clone pushes to main too
 
 	w := sc.session(transcript.ToolClaudeCode, ellis, r, at(13, 0), "/Users/ellis/code/atlas", "")
 	w.ask("Add invoice and coupon clients to the web app, plus docs. Don't commit, I'll review.")
@@ -448,22 +447,21 @@ func scenarioPiecemeal(t *testing.T) *scenario {
 	w.say("Ready for review: invoice.ts, coupon.ts, api.ts and docs/invoices.md.")
 	w.done()
 
-	r.write("web/src/api.ts", r.read("web/src/api.ts")+"\nexport const apiVersion = 'v2';\n")
-	sc.human(r, dana, at(13, 20), "teammate, same branch, same file, own code, during the session", "api: expose the API version")
+	danaWT.write("web/src/api.ts", danaWT.read("web/src/api.ts")+"\nexport const apiVersion = 'v2';\n")
+	sc.human(danaWT, dana, at(13, 20), "teammate, same branch, same file, own code, during the session", "api: expose the API version")
 
-	r.git(nil, "", "add", "web/src/invoice.ts")
-	sc.human(r, personal, at(14, 5), "the user commits part of the session's work", "Add the invoice client", w)
+	sc.humanPaths(r, personal, at(14, 5), "the user commits part of the session's work", "Add the invoice client", []string{"web/src/invoice.ts", "web/src/api.ts"}, w)
 
-	d := sc.session(transcript.ToolClaudeCode, dana, r, at(15, 0), "/home/dana/atlas", "")
+	d := sc.session(transcript.ToolClaudeCode, dana, danaWT, at(15, 0), "/home/dana/atlas", "")
 	d.ask("Add a retry wrapper around api.get and commit it.")
 	d.appendTo("web/src/api.ts", "\nexport async function getWithRetry(path: string, attempts = 3): Promise<Response> {\n  for (let i = 1; ; i++) {\n    const res = await api.get(path);\n    if (res.ok || i >= attempts) return res;\n    await new Promise((r) => setTimeout(r, 200 * 2 ** i));\n  }\n}\n")
 	d.commit("Retry API reads with backoff" + claudeTrailer)
 	d.done()
 
 	r.write("web/src/coupon.ts", humanTouch(r.read("web/src/coupon.ts"), "couponName", "couponCode", "", "export const COUPON_LIMIT = 3;"))
-	sc.human(r, personal, at(16, 45), "the user commits more of the session's work, edited", "Add the coupon client", w)
+	sc.humanPaths(r, personal, at(16, 45), "the user commits more of the session's work, edited", "Add the coupon client", []string{"web/src/coupon.ts"}, w)
 	r.write("docs/invoices.md", strings.Replace(r.read("docs/invoices.md"), "cannot be undone", "cannot be undone (ask finance first)", 1))
-	sc.human(r, personal, at(34, 0), "the session's docs, next morning", "Document invoices and coupons", w)
+	sc.humanPaths(r, personal, at(34, 0), "the session's docs, next morning", "Document invoices and coupons", []string{"docs/invoices.md"}, w)
 	r.write("docs/architecture.md", r.read("docs/architecture.md")+"- Invoices and coupons have their own client modules.\n")
 	sc.human(r, personal, at(34, 20), "same user, a file the session did not edit", "Architecture: mention the new clients")
 	return sc
@@ -565,7 +563,7 @@ func scenarioHashMentions(t *testing.T) *scenario {
 
 	bobSHA := ""
 	bobWT.write("api/orders.go", goService("api", "order", "ship"))
-	bobSHA = sc.human(bobWT, bob, at(9, 10), "teammate's commit the session names", "api: ship orders")
+	bobSHA = sc.human(bobWT, bob, at(9, 25), "teammate's commit on his branch, which the session names", "api: ship orders")
 
 	h := sc.session(transcript.ToolClaudeCode, ada, r, at(9, 20), "/home/ada/src/shop-api", "")
 	h.ask("Retries hammer the API since " + regression[:7] + ". Restore a sane exponential backoff and commit.")
@@ -593,6 +591,8 @@ func scenarioBusyTrunk(t *testing.T) *scenario {
 		"docs/billing.md":                  mdDoc("Billing", "Invoices are issued monthly."),
 	})
 	remote := "https://github.com/acme/platform"
+	team := r.worktree("team", "team-clone", "main")
+	team.branch = "main" // teammates push to main from their clones
 
 	p := sc.session(transcript.ToolCopilot, ada, r, at(10, 0), "/home/ada/platform", remote)
 	p.ask("Add credit notes to invoices.")
@@ -601,12 +601,12 @@ func scenarioBusyTrunk(t *testing.T) *scenario {
 	p.say("Added CreditNote and a test.")
 	p.done()
 
-	sc.noise(r, bob, at(10, 10), "services/billing/invoice.go", "invoice", "prefetch")
-	sc.noise(r, chen, at(10, 20), "services/search/index.go", "index", "compact")
+	sc.noise(team, bob, at(10, 10), "services/billing/invoice.go", "invoice", "prefetch")
+	sc.noise(team, chen, at(10, 20), "services/search/index.go", "index", "compact")
 	sc.human(r, ada, at(10, 40), "the user commits the Copilot session's edits", "billing: credit notes", p)
-	sc.noise(r, dana, at(10, 45), "services/billing/tax.go", "tax", "cache")
-	r.write("docs/billing.md", r.read("docs/billing.md")+"- Disputes are handled by the finance team within 5 days.\n")
-	sc.human(r, ellis, at(11, 30), "teammate, docs", "docs: disputes")
+	sc.noise(team, dana, at(10, 45), "services/billing/tax.go", "tax", "cache")
+	team.write("docs/billing.md", team.read("docs/billing.md")+"- Disputes are handled by the finance team within 5 days.\n")
+	sc.human(team, ellis, at(11, 30), "teammate, docs", "docs: disputes")
 	r.write("services/search/index.go", r.read("services/search/index.go")+goFunc("index", "reindex"))
 	sc.human(r, ada, at(12, 0), "same user, other files, after the session", "search: reindex")
 
@@ -619,7 +619,7 @@ func scenarioBusyTrunk(t *testing.T) *scenario {
 	q.done()
 	r.write("services/search/ranker.go", humanTouch(r.read("services/search/ranker.go"), "score", "s", "", "// Weights are tuned on October's click logs."))
 	sc.human(r, chen, at(13, 50), "the teammate commits the rest of their session, edited", "search: guard ranker against NaN", q)
-	sc.noise(r, dana, at(14, 30), "services/billing/tax.go", "tax", "refresh")
+	sc.noise(team, dana, at(14, 30), "services/billing/tax.go", "tax", "refresh")
 	return sc
 }
 

@@ -33,6 +33,21 @@ var boilerplateLines = map[string]bool{
 	"<template>": true, "</template>": true, "<script>": true, "</script>": true, "<html>": true, "</html>": true,
 }
 
+// declarationPrefixes start lines that declare where code lives or what
+// it uses rather than what it does; every file of a package shares them.
+var declarationPrefixes = []string{"package ", "import ", "from ", "#include ", "using ", "use ", "require ", "require(", "@import "}
+
+// isDeclaration reports a package/import line, or a lone quoted path (an
+// entry of a Go import block).
+func isDeclaration(norm string) bool {
+	for _, p := range declarationPrefixes {
+		if strings.HasPrefix(norm, p) && (p != "from " || strings.Contains(norm, " import ")) {
+			return true
+		}
+	}
+	return len(norm) >= 2 && norm[0] == '"' && norm[len(norm)-1] == '"' && strings.Count(norm, `"`) == 2 && !strings.Contains(norm, " ")
+}
+
 // LineHash returns the FNV-1a 64-bit hash of a normalised line of code, or
 // 0 when the line is too generic to say where code came from.
 //
@@ -46,7 +61,10 @@ var boilerplateLines = map[string]bool{
 // and comment markers with nothing after them ("//", "#", "/*", "--",
 // "<!-- -->") all fall under this rule, since markers are punctuation. It
 // is also dropped when it is one of a few ubiquitous boilerplate lines
-// ("return nil", "if err != nil {", "} else {", "pass", shebangs …).
+// ("return nil", "if err != nil {", "} else {", "pass", shebangs …) or a
+// declaration every file of a package shares: package and import lines
+// (package, import, from … import, #include, using, use, require) and a
+// lone quoted path as in a Go import block.
 // A non-zero hash of 0 is remapped to 1, so 0 only ever means "dropped".
 func LineHash(line string) uint64 {
 	norm, ok := normaliseLine(line)
@@ -80,7 +98,7 @@ func normaliseLine(line string) (string, bool) {
 		return "", false
 	}
 	norm := strings.Join(fields, " ")
-	if boilerplateLines[norm] {
+	if boilerplateLines[norm] || isDeclaration(norm) {
 		return "", false
 	}
 	return norm, true

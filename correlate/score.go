@@ -42,10 +42,12 @@ const (
 //
 //   - Explicit signals are near proof. commit_ref (+10: the transcript
 //     records the commit as made, Aider's "> Commit abc1234" or git's
-//     "[main abc1234] subject" in a tool output) and hash_mentioned (+7:
-//     the conversation names the hash; the commit existed while the session
-//     ran, and commits before the session are vetoed) pass the threshold
-//     alone. git_commit_command (+7) fires when the assistant ran git
+//     "[main abc1234] subject" in a tool output) passes the threshold
+//     alone. hash_mentioned (+5.5: the conversation names the hash, so the
+//     commit existed while the session ran; commits before the session are
+//     vetoed) passes alone only barely, because a session also names
+//     commits it did not make, such as a teammate's it pulled: a teammate's
+//     author, branch and files bring it back under. git_commit_command (+7) fires when the assistant ran git
 //     commit with the commit's subject; a short, generic subject ("fix",
 //     "wip", fewer than 3 words and 20 characters) gets only +3.5 because
 //     another session or person may use it too.
@@ -59,11 +61,14 @@ const (
 //     when at least 3 lines match or at least half of them do (14 of 14
 //     gives +6). Content is the best implicit signal because a human
 //     commit after the session still carries the assistant's lines. When
-//     the commit touches a file the session edited, adds ≥ 4 lines, the
-//     session wrote ≥ 5 lines and fewer than 10 % match, the commit is
-//     someone else's change to the same files: −3.
+//     the commit touches a file the session edited, the session wrote ≥ 5
+//     lines and fewer than 10 % of the commit's lines match, the commit is
+//     someone else's change to the same files: −3 (−1.5 when the commit
+//     adds fewer than 4 lines).
 //   - file_overlap: the share f of the commit's files the session wrote:
-//     +1.0 + 2.0·f. When both sides list files and none is shared: −1.5.
+//     +1.0 + 2.0·f. When both sides list files and none is shared: −1.5;
+//     when the session recorded no edit at all (a question-and-answer
+//     session): −1.0.
 //   - time (author date, which rebases keep; commit date when the author
 //     date predates the session): during the session (up to 10 min after
 //     its last message) +2.5; after it, ≤ 30 min +2.0, ≤ 2 h +1.0, ≤ 8 h
@@ -76,8 +81,8 @@ const (
 //     another −1.5 (a teammate's work in the same files).
 //   - repo: same repository +0.5, another −6 (a hash collision or a fork).
 //   - author: the commit's author email is the session user's +0.5,
-//     another −1.5 (a teammate; mild because people commit with a personal
-//     address).
+//     another −2.0 (a teammate; not a veto because people also commit with
+//     a personal address, which content and explicit signals overcome).
 //
 // Consequences worth knowing: without content or explicit signals, a
 // link needs file overlap and a commit within about 2 hours of the
@@ -87,7 +92,7 @@ const (
 	Bias = -5.0
 
 	WeightCommitRef          = 10.0
-	WeightHashMentioned      = 7.0
+	WeightHashMentioned      = 5.5
 	WeightCommitCommand      = 7.0
 	WeightCommitCommandShort = 3.5
 
@@ -98,10 +103,15 @@ const (
 	WeightContentBase    = 1.5
 	WeightContentShare   = 4.5
 	WeightContentMissing = -3.0
+	// WeightContentMissingSmall is for commits adding 1–3 lines, where
+	// "none is the assistant's" says less.
+	WeightContentMissingSmall = -1.5
 
 	WeightFilesBase  = 1.0
 	WeightFilesShare = 2.0
 	WeightFilesNone  = -1.5
+	// WeightFilesNoWrites is for a session that recorded no edit at all.
+	WeightFilesNoWrites = -1.0
 
 	WeightDuring       = 2.5
 	WeightAfter30m     = 2.0
@@ -118,13 +128,13 @@ const (
 	WeightRepoSame    = 0.5
 	WeightRepoOther   = -6.0
 	WeightAuthorSame  = 0.5
-	WeightAuthorOther = -1.5
+	WeightAuthorOther = -2.0
 )
 
 // Thresholds of the content signals, in lines.
 const (
 	minContentMatches  = 3 // or at least half of the commit's lines
-	minMissingAdded    = 4
+	minMissingAdded    = 4 // below it, WeightContentMissingSmall
 	minMissingWritten  = 5
 	maxMissingShare    = 0.1
 	duringGrace        = 10 * time.Minute
@@ -197,6 +207,9 @@ func Score(s Session, c Commit) Link {
 
 	// Files and content.
 	filesMatched := 0
+	if len(c.FilesChanged) > 0 && len(s.FilesWritten) == 0 && len(s.WrittenLines) == 0 {
+		add("file_overlap", WeightFilesNoWrites, "the session edited no files")
+	}
 	if len(c.FilesChanged) > 0 && len(s.FilesWritten) > 0 {
 		cf := len(c.FilesChanged)
 		filesMatched = matchFiles(s.FilesWritten, s.Cwd, c.FilesChanged)
@@ -216,11 +229,15 @@ func Score(s Session, c Commit) Link {
 		switch {
 		case k >= minContentMatches || (k >= 1 && r >= 0.5):
 			add("content_overlap", WeightContentBase+WeightContentShare*r, "%d of %s written by the assistant", k, plural(n, "added line"))
-		case filesMatched > 0 && n >= minMissingAdded && w >= minMissingWritten && r < maxMissingShare:
+		case filesMatched > 0 && w >= minMissingWritten && r < maxMissingShare:
+			weight := WeightContentMissing
+			if n < minMissingAdded {
+				weight = WeightContentMissingSmall
+			}
 			if k == 0 {
-				add("content_overlap", WeightContentMissing, "none of the commit's %s written by the assistant", plural(n, "added line"))
+				add("content_overlap", weight, "none of the commit's %s written by the assistant", plural(n, "added line"))
 			} else {
-				add("content_overlap", WeightContentMissing, "only %d of the commit's %s written by the assistant", k, plural(n, "added line"))
+				add("content_overlap", weight, "only %d of the commit's %s written by the assistant", k, plural(n, "added line"))
 			}
 		}
 	}

@@ -18,7 +18,7 @@ DB_NAME="${CTXINTEL_DB_NAME:-ctxintel}"
 DB_USER="${CTXINTEL_DB_USER:-ctxintel}"
 DB_PASSWORD="${CTXINTEL_DB_PASSWORD:-ctxintel}"
 
-step() { printf '\033[1m==> %s\033[0m\n' "$*"; }
+step() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 fail() { printf 'setup: %s\n' "$*" >&2; exit 1; }
 
 SUDO=""

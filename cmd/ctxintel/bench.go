@@ -16,7 +16,7 @@ import (
 )
 
 func newBenchCmd(cfg *Config) *cobra.Command {
-	var size, out, parts string
+	var size, out, parts, superuser string
 	var reuse, skipLoad bool
 	var seed uint64
 	var budget time.Duration
@@ -70,7 +70,7 @@ run this time, so "--size 1m" adds to an existing 100k report.`,
 			res, err := bench.Run(cmd.Context(), bench.Config{
 				DatabaseURL: cfg.DatabaseURL, Sizes: sizes, Reuse: reuse, SkipLoad: skipLoad, Parts: ps, Seed: seed,
 				ModelDir: cfg.Embedding.ModelDir, Out: out, Progress: cmd.ErrOrStderr(), Logger: log,
-				Budget: budget, Queries: queries,
+				Budget: budget, Queries: queries, SuperuserURL: superuser,
 				Workers: func(db *warehouse.DB, ing *ingest.Service, s *search.Service) (bench.Workers, error) {
 					client, err := jobs.NewClient(jobs.Deps{DB: db, AuditEvents: discardEvents{}, Ingest: ing, Search: s, Logger: log},
 						jobs.Config{Workers: cfg.Workers, FetchPollInterval: 50 * time.Millisecond})
@@ -99,6 +99,7 @@ run this time, so "--size 1m" adds to an existing 100k report.`,
 	f.Uint64Var(&seed, "seed", 42, "seed of the synthetic dataset")
 	f.DurationVar(&budget, "cell-budget", 60*time.Second, "longest time spent on one latency cell (mode × org × concurrency)")
 	f.IntVar(&queries, "queries", 200, "searches per latency cell, when the budget allows")
+	f.StringVar(&superuser, "superuser-url", "", "a superuser's Postgres URL: also measure keyword and hybrid search with their operators' functions marked LEAKPROOF (in the benchmark database only, reverted afterwards)")
 	return cmd
 }
 

@@ -1,0 +1,98 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/context-intelligence/ctxintel/search"
+	"github.com/context-intelligence/ctxintel/warehouse"
+)
+
+// Experiment is a latency measurement with one change to the database,
+// next to the measurement without it.
+type Experiment struct {
+	Name   string        `json:"name"`
+	Change string        `json:"change"` // the SQL applied (and reverted afterwards)
+	Cells  []LatencyCell `json:"cells"`
+}
+
+// leakproofFunctions are the functions behind the keyword search's
+// operators. Under row-level security Postgres evaluates a query's
+// conditions before the policy's only when their functions are LEAKPROOF;
+// otherwise it cannot use them as index conditions, and the GIN indexes
+// on (org_id, tsv) and (org_id, left(text, 20000)) serve only org_id.
+var leakproofFunctions = []string{`pg_catalog.ts_match_vq(tsvector, tsquery)`, `pg_catalog.texticlike(text, text)`, `pg_catalog."left"(text, integer)`}
+
+// runLeakproofExperiment marks the keyword operators' functions LEAKPROOF
+// in the benchmark database (it needs a superuser), measures keyword and
+// hybrid search again, and reverts the change.
+func runLeakproofExperiment(ctx context.Context, cfg *Config, b *benchDB, p *Plan) (*Experiment, error) {
+	su, err := databaseURL(cfg.SuperuserURL, b.name)
+	if err != nil {
+		return nil, err
+	}
+	conn, err := pgx.Connect(ctx, su)
+	if err != nil {
+		return nil, fmt.Errorf("connect as superuser: %w", err)
+	}
+	defer conn.Close(context.WithoutCancel(ctx))
+	var stmts, reverts []string
+	for _, f := range leakproofFunctions {
+		var leakproof bool
+		if err := conn.QueryRow(ctx, `select proleakproof from pg_proc where oid = $1::regprocedure`, f).Scan(&leakproof); err != nil {
+			return nil, fmt.Errorf("look up %s: %w", f, err)
+		}
+		if !leakproof {
+			stmts = append(stmts, "alter function "+f+" leakproof")
+			reverts = append(reverts, "alter function "+f+" not leakproof")
+		}
+	}
+	ex := &Experiment{Name: "keyword operators marked LEAKPROOF", Change: strings.Join(stmts, ";\n") + ";"}
+	if len(stmts) == 0 {
+		ex.Change = "(already applied in this database: the main measurements include it)"
+		return ex, nil
+	}
+	if _, err := conn.Exec(ctx, strings.Join(stmts, "; ")); err != nil {
+		return nil, fmt.Errorf("mark functions leakproof: %w", err)
+	}
+	defer func() {
+		_, _ = conn.Exec(context.WithoutCancel(ctx), strings.Join(reverts, "; "))
+	}()
+	// A fresh pool: no plan cached before the change.
+	db, err := warehouse.OpenPostgres(ctx, b.url)
+	if err != nil {
+		return nil, err
+	}
+	defer db.Close()
+	qs := p.Queries(400, 1)
+	emb, err := NewFixedEmbedder(qs)
+	if err != nil {
+		return nil, err
+	}
+	svc := &search.Service{DB: db, Embedder: emb, Logger: cfg.Logger}
+	largest, _, small := benchOrgs(p)
+	for _, target := range []struct {
+		name string
+		o    *PlanOrg
+		conc []int
+	}{{"largest", largest, []int{1, 8}}, {"small", small, []int{1}}} {
+		vectors, err := b.countVectors(ctx, target.o.ID)
+		if err != nil {
+			return ex, err
+		}
+		viewer := warehouse.Viewer{UserID: target.o.Users[1].ID, Role: target.o.Users[1].Role}
+		for _, mode := range []search.Mode{search.ModeKeyword, search.ModeHybrid} {
+			for _, conc := range target.conc {
+				cfg.logf("%s: experiment (leakproof) %s org, %s, concurrency %d…", p.sizeName(), target.name, mode, conc)
+				c := measureCell(ctx, cfg, svc, target.o, viewer, mode, conc, qs)
+				c.Org, c.OrgMessages, c.OrgVectors = target.name, target.o.Messages, vectors
+				cfg.logf("  p50 %.1f ms  p95 %.1f ms  p99 %.1f ms  (n=%d)", c.P50, c.P95, c.P99, c.N)
+				ex.Cells = append(ex.Cells, c)
+			}
+		}
+	}
+	return ex, nil
+}

@@ -1,0 +1,323 @@
+package correlate
+
+import (
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// The evaluation: every scenario replays sessions against a real git
+// repository, then every (session, commit) pair is scored. Pairs within a
+// scenario are the hard cases (same repository, same day, often the same
+// files); pairs across scenarios are what the store also scores (the same
+// people in other repositories on the same day, where Claude Code, Aider,
+// Gemini and Cursor sessions do not know their repository).
+
+var scenarios = []func(*testing.T) *scenario{
+	scenarioClaudeFeature,
+	scenarioCodexTwoSessions,
+	scenarioAider,
+	scenarioCopilot,
+	scenarioRebaseSquash,
+	scenarioPiecemeal,
+	scenarioSameFileThreeSessions,
+	scenarioCursor,
+	scenarioHashMentions,
+	scenarioBusyTrunk,
+	scenarioManySmallCommits,
+}
+
+type pairResult struct {
+	scenario  string
+	session   Session
+	commit    *evalCommit
+	want      bool
+	cross     bool // session and commit from different scenarios
+	link      Link
+	predicted bool
+}
+
+type confusion struct{ tp, fp, fn, tn int }
+
+func (c *confusion) add(want, got bool) {
+	switch {
+	case want && got:
+		c.tp++
+	case !want && got:
+		c.fp++
+	case want && !got:
+		c.fn++
+	default:
+		c.tn++
+	}
+}
+
+func (c confusion) precision() float64 { return ratio(c.tp, c.tp+c.fp) }
+func (c confusion) recall() float64    { return ratio(c.tp, c.tp+c.fn) }
+func (c confusion) f1() float64 {
+	p, r := c.precision(), c.recall()
+	if p+r == 0 {
+		return 0
+	}
+	return 2 * p * r / (p + r)
+}
+
+func ratio(a, b int) float64 {
+	if b == 0 {
+		return 1
+	}
+	return float64(a) / float64(b)
+}
+
+type evaluation struct {
+	scenarios []*scenario
+	pairs     []pairResult
+	rebase    struct{ expected, found, unexpected int }
+}
+
+func runEvaluation(t *testing.T) *evaluation {
+	ev := &evaluation{}
+	for _, build := range scenarios {
+		sc := build(t)
+		sc.finish()
+		ev.scenarios = append(ev.scenarios, sc)
+	}
+	for _, sc := range ev.scenarios {
+		for _, s := range sc.sessions {
+			for _, other := range ev.scenarios {
+				for _, c := range other.commits {
+					l := Score(s, c.commit)
+					ev.pairs = append(ev.pairs, pairResult{scenario: sc.name, session: s, commit: c, want: c.links[s.ID],
+						cross: other != sc, link: l, predicted: l.Confidence >= Threshold})
+				}
+			}
+		}
+		// Rebase detection over every ordered pair of the scenario's commits.
+		expected := map[[2]string]bool{}
+		for _, cp := range sc.copies {
+			expected[cp] = true
+		}
+		ev.rebase.expected += len(expected)
+		for _, a := range sc.commits {
+			for _, b := range sc.commits {
+				if a == b {
+					continue
+				}
+				_, ok := Rebased(a.commit, b.commit)
+				switch {
+				case ok && expected[[2]string{a.sha, b.sha}]:
+					ev.rebase.found++
+				case ok:
+					ev.rebase.unexpected++
+				}
+			}
+		}
+	}
+	return ev
+}
+
+func (ev *evaluation) confusion(filter func(pairResult) bool) confusion {
+	var c confusion
+	for _, p := range ev.pairs {
+		if filter(p) {
+			c.add(p.want, p.predicted)
+		}
+	}
+	return c
+}
+
+func TestCorrelationEvaluation(t *testing.T) {
+	if testing.Short() {
+		t.Skip("the evaluation replays sessions into real git repositories")
+	}
+	ev := runEvaluation(t)
+
+	within := ev.confusion(func(p pairResult) bool { return !p.cross })
+	all := ev.confusion(func(pairResult) bool { return true })
+	for _, p := range ev.pairs {
+		if p.want != p.predicted {
+			t.Logf("%s: %s session %s vs commit %s %q (%s): want %v, confidence %.3f\n%s", p.scenario, p.session.Tool, p.session.ID[:13],
+				p.commit.sha[:7], subjectLine(p.commit.commit.Message), p.commit.note, p.want, p.link.Confidence, evidenceText(p.link))
+		}
+	}
+	t.Logf("within scenarios: %+v precision %.3f recall %.3f; all pairs: %+v precision %.3f recall %.3f",
+		within, within.precision(), within.recall(), all, all.precision(), all.recall())
+
+	require.GreaterOrEqual(t, within.tp+within.fn, 40, "true links")
+	require.GreaterOrEqual(t, within.fp+within.tn, 150, "negative pairs within scenarios")
+	require.GreaterOrEqual(t, within.precision(), 0.95)
+	require.GreaterOrEqual(t, within.recall(), 0.90)
+	require.GreaterOrEqual(t, all.precision(), 0.95)
+	require.GreaterOrEqual(t, all.recall(), 0.90)
+	require.Equal(t, ev.rebase.expected, ev.rebase.found, "rebased and squashed copies found")
+	require.Zero(t, ev.rebase.unexpected, "commits taken for copies of others")
+
+	if os.Getenv("CTXINTEL_WRITE_BENCHMARKS") == "1" {
+		path := filepath.Join("..", "BENCHMARKS.md")
+		require.NoError(t, writeSection(path, "## Commit correlation", ev.report()))
+		t.Logf("wrote the Commit correlation section of %s", path)
+	}
+}
+
+func evidenceText(l Link) string {
+	var b strings.Builder
+	for _, e := range l.Evidence {
+		fmt.Fprintf(&b, "    %-18s %+6.2f  %s\n", e.Signal, e.Weight, e.Detail)
+	}
+	return b.String()
+}
+
+// report renders the evaluation as the markdown of the BENCHMARKS.md
+// section (without its heading).
+func (ev *evaluation) report() string {
+	var b strings.Builder
+	within := ev.confusion(func(p pairResult) bool { return !p.cross })
+	cross := ev.confusion(func(p pairResult) bool { return p.cross })
+	all := ev.confusion(func(pairResult) bool { return true })
+	sessions, commits := 0, 0
+	for _, sc := range ev.scenarios {
+		sessions += len(sc.sessions)
+		commits += len(sc.commits)
+	}
+
+	b.WriteString("Quality of `correlate.Score` at `correlate.Threshold` = 0.5, measured by `TestCorrelationEvaluation`\n")
+	b.WriteString("(`correlate/eval_test.go`). Each scenario creates a real git repository, replays assistant sessions\n")
+	b.WriteString("against it (every edit made in the working tree, every assistant commit a real commit), renders each\n")
+	b.WriteString("session in its tool's capture format, parses it with the real parser and extracts features with\n")
+	b.WriteString("`SessionFromConversation`; commits are read back with `git show --patch` and `git patch-id`. Every\n")
+	b.WriteString("(session, commit) pair is scored. Regenerate with:\n\n")
+	b.WriteString("    CTXINTEL_WRITE_BENCHMARKS=1 go test ./correlate/ -run TestCorrelationEvaluation\n\n")
+	fmt.Fprintf(&b, "%d scenarios, %d sessions (Claude Code, Codex, Aider, Copilot, Gemini, Cursor), %d commits.\n\n", len(ev.scenarios), sessions, commits)
+
+	b.WriteString("| pairs | count | true links | negatives | TP | FP | FN | TN | precision | recall | F1 |\n")
+	b.WriteString("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
+	row := func(name string, c confusion) {
+		fmt.Fprintf(&b, "| %s | %d | %d | %d | %d | %d | %d | %d | %.3f | %.3f | %.3f |\n", name, c.tp+c.fp+c.fn+c.tn, c.tp+c.fn, c.fp+c.tn,
+			c.tp, c.fp, c.fn, c.tn, c.precision(), c.recall(), c.f1())
+	}
+	row("within a scenario (same repository and day: the hard negatives)", within)
+	row("across scenarios (same people, other repositories, same day)", cross)
+	row("all", all)
+	b.WriteString("\nTargets: precision ≥ 0.95 and recall ≥ 0.90; the test fails below them.\n\n")
+
+	b.WriteString("### By scenario (pairs within the scenario)\n\n")
+	b.WriteString("| scenario | sessions | commits | TP | FP | FN | TN |\n|---|---:|---:|---:|---:|---:|---:|\n")
+	for _, sc := range ev.scenarios {
+		c := ev.confusion(func(p pairResult) bool { return !p.cross && p.scenario == sc.name })
+		fmt.Fprintf(&b, "| %s | %d | %d | %d | %d | %d | %d |\n", sc.name, len(sc.sessions), len(sc.commits), c.tp, c.fp, c.fn, c.tn)
+	}
+
+	b.WriteString("\n### Signals\n\n")
+	b.WriteString("How often each signal fired on true links and on non-links (all pairs), its mean weight there, and\n")
+	b.WriteString("precision/recall (all pairs) with that signal's weight removed: the drop is its contribution.\n\n")
+	b.WriteString("| signal | on links | mean weight | on non-links | mean weight | precision without | recall without |\n")
+	b.WriteString("|---|---:|---:|---:|---:|---:|---:|\n")
+	for _, sig := range []string{"commit_ref", "hash_mentioned", "git_commit_command", "trailer", "content_overlap", "file_overlap", "time", "branch", "repo", "author"} {
+		var onT, onF int
+		var wT, wF float64
+		var without confusion
+		for _, p := range ev.pairs {
+			z, fired, w := Bias, false, 0.0
+			for _, e := range p.link.Evidence {
+				if e.Signal == sig {
+					fired, w = true, w+e.Weight
+					continue
+				}
+				z += e.Weight
+			}
+			if fired {
+				if p.want {
+					onT++
+					wT += w
+				} else {
+					onF++
+					wF += w
+				}
+			}
+			without.add(p.want, sigmoid(z) >= Threshold)
+		}
+		fmt.Fprintf(&b, "| %s | %d | %s | %d | %s | %.3f | %.3f |\n", sig, onT, meanText(wT, onT), onF, meanText(wF, onF), without.precision(), without.recall())
+	}
+	vetoes := 0
+	for _, p := range ev.pairs {
+		if len(p.link.Evidence) == 1 && p.link.Evidence[0].Weight == WeightVeto {
+			vetoes++
+		}
+	}
+	fmt.Fprintf(&b, "\n%d pairs were vetoed because the commit predates the session (all of them non-links: the test would count a vetoed link as a false negative).\n\n", vetoes)
+	fmt.Fprintf(&b, "Rebase and squash detection (`Rebased`): %d of %d copies found (3 rebased commits and 1 squash merge, compared with their originals and each other); %d false detections among the other ordered commit pairs of the scenarios.\n",
+		ev.rebase.found, ev.rebase.expected, ev.rebase.unexpected)
+	return b.String()
+}
+
+func meanText(sum float64, n int) string {
+	if n == 0 {
+		return "–"
+	}
+	return fmt.Sprintf("%+.2f", math.Round(sum/float64(n)*100)/100)
+}
+
+// writeSection replaces the section under heading in a markdown file (up
+// to the next heading of the same level), or appends it, leaving the rest
+// of the file as it is.
+func writeSection(path, heading, body string) error {
+	old, err := os.ReadFile(path)
+	if err != nil && !os.IsNotExist(err) {
+		return fmt.Errorf("read %s: %w", path, err)
+	}
+	text := string(old)
+	section := heading + "\n\n" + strings.TrimRight(body, "\n") + "\n"
+	lines := strings.SplitAfter(text, "\n")
+	start, end := -1, len(lines)
+	for i, l := range lines {
+		trimmed := strings.TrimRight(l, "\r\n")
+		if start < 0 && trimmed == heading {
+			start = i
+			continue
+		}
+		if start >= 0 && strings.HasPrefix(trimmed, "## ") {
+			end = i
+			break
+		}
+	}
+	var out string
+	if start < 0 {
+		if text == "" {
+			out = "# Benchmarks\n\n" + section
+		} else {
+			out = strings.TrimRight(text, "\n") + "\n\n" + section
+		}
+	} else {
+		after := strings.Join(lines[end:], "")
+		if after != "" {
+			section += "\n"
+		}
+		out = strings.Join(lines[:start], "") + section + after
+	}
+	return os.WriteFile(path, []byte(out), 0o644)
+}
+
+func TestWriteSection(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "B.md")
+
+	require.NoError(t, writeSection(path, "## Commit correlation", "v1"))
+	require.NoError(t, os.WriteFile(path, []byte("# Benchmarks\n\n## Search\n\nsearch numbers\n\n## Commit correlation\n\nold\nnumbers\n\n## Redaction\n\nkept\n"), 0o644))
+	require.NoError(t, writeSection(path, "## Commit correlation", "new numbers\n"))
+	b, err := os.ReadFile(path)
+	require.NoError(t, err)
+	require.Equal(t, "# Benchmarks\n\n## Search\n\nsearch numbers\n\n## Commit correlation\n\nnew numbers\n\n## Redaction\n\nkept\n", string(b))
+
+	require.NoError(t, os.WriteFile(path, []byte("# Benchmarks\n\n## Search\n\nx\n"), 0o644))
+	require.NoError(t, writeSection(path, "## Commit correlation", "appended"))
+	b, err = os.ReadFile(path)
+	require.NoError(t, err)
+	require.Equal(t, "# Benchmarks\n\n## Search\n\nx\n\n## Commit correlation\n\nappended\n", string(b))
+	_ = sort.Strings
+}
