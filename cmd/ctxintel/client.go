@@ -78,18 +78,23 @@ func (c *apiClient) do(req *http.Request) (ingest.Report, error) {
 		return ingest.Report{}, fmt.Errorf("read answer: %w", err)
 	}
 	if resp.StatusCode >= 300 {
-		var e struct {
-			Error struct{ Code, Message string } `json:"error"`
-		}
-		_ = json.Unmarshal(raw, &e)
-		if e.Error.Message == "" {
-			e.Error.Message = strings.TrimSpace(string(raw))
-		}
-		return ingest.Report{}, &apiError{Status: resp.StatusCode, Code: e.Error.Code, Message: e.Error.Message}
+		return ingest.Report{}, newAPIError(resp.StatusCode, raw)
 	}
 	var rep ingest.Report
 	if err := json.Unmarshal(raw, &rep); err != nil {
 		return rep, fmt.Errorf("decode answer: %w", err)
 	}
 	return rep, nil
+}
+
+// newAPIError reads the API's error shape, {"error": {"code", "message"}}.
+func newAPIError(status int, raw []byte) *apiError {
+	var e struct {
+		Error struct{ Code, Message string } `json:"error"`
+	}
+	_ = json.Unmarshal(raw, &e)
+	if e.Error.Message == "" {
+		e.Error.Message = strings.TrimSpace(string(raw))
+	}
+	return &apiError{Status: status, Code: e.Error.Code, Message: e.Error.Message}
 }

@@ -117,11 +117,7 @@ func (c *apiClient) postCommits(ctx context.Context, remote, source string, comm
 	defer resp.Body.Close()
 	raw, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 	if resp.StatusCode >= 300 {
-		var e struct {
-			Error struct{ Code, Message string } `json:"error"`
-		}
-		_ = json.Unmarshal(raw, &e)
-		return &apiError{Status: resp.StatusCode, Code: e.Error.Code, Message: e.Error.Message}
+		return newAPIError(resp.StatusCode, raw)
 	}
 	return nil
 }
