@@ -147,11 +147,17 @@ func Run(ctx context.Context, cfg Config) (*Results, error) {
 		}
 	}()
 	for _, size := range cfg.Sizes {
-		sr, bdb, err := runSize(ctx, &cfg, size)
+		var prev SizeResult
+		for _, x := range res.Sizes {
+			if x.Size == size.Name {
+				prev = x
+			}
+		}
+		sr, bdb, err := runSize(ctx, &cfg, size, prev)
 		if err != nil {
 			return res, fmt.Errorf("size %s: %w", size.Name, err)
 		}
-		res.setSize(sr)
+		res.setSize(sr, cfg.part(PartLatency) || cfg.part(PartRecall))
 		if err := res.write(cfg.Out); err != nil {
 			return res, err
 		}
@@ -207,11 +213,13 @@ func Run(ctx context.Context, cfg Config) (*Results, error) {
 }
 
 // runSize prepares the dataset of one size and measures it.
-func runSize(ctx context.Context, cfg *Config, size Size) (SizeResult, *benchDB, error) {
+// Parts not run this time keep their results from prev (an earlier report).
+func runSize(ctx context.Context, cfg *Config, size Size, prev SizeResult) (SizeResult, *benchDB, error) {
 	plan := NewPlan(GenConfig{Seed: cfg.Seed, Messages: size.Messages})
 	sig := datasetSignature{Generator: generatorVersion, Seed: cfg.Seed, Messages: plan.Messages, Orgs: len(plan.Orgs)}
 	name := "ctxintel_bench_" + size.Name
-	sr := SizeResult{Size: size.Name, Messages: size.Messages}
+	sr := SizeResult{Size: size.Name, Messages: size.Messages, Latency: prev.Latency, Recall: prev.Recall, Experiment: prev.Experiment,
+		MeasuredAt: prev.MeasuredAt, LoadAvg: prev.LoadAvg}
 	exists, err := databaseExists(ctx, cfg.DatabaseURL, name)
 	if err != nil {
 		return sr, nil, err

@@ -35,9 +35,14 @@ type SizeResult struct {
 	Machine    *Machine       `json:"machine,omitempty"`
 }
 
-func (r *Results) setSize(s SizeResult) {
-	s.MeasuredAt = time.Now().UTC()
-	s.LoadAvg = loadAverage()
+// setSize stores a size's results; measured says whether latency or
+// recall were measured now (else their time and load stay those of the
+// earlier run).
+func (r *Results) setSize(s SizeResult, measured bool) {
+	if measured {
+		s.MeasuredAt = time.Now().UTC()
+		s.LoadAvg = loadAverage()
+	}
 	m := r.Machine
 	s.Machine = &m
 	i := slices.IndexFunc(r.Sizes, func(x SizeResult) bool { return x.Size == s.Size })

@@ -311,3 +311,43 @@ func EditBlockLines(text string) []uint64 {
 	}
 	return s.sorted()
 }
+
+// CodeBlockLines returns the hashes of the lines inside fenced code blocks
+// (``` or ~~~) of an answer's text, as an ascending set: code the
+// assistant showed, which a user may paste and commit. Edit blocks are
+// included (they are fenced too); callers keep them apart by removing
+// WrittenLines. Diff blocks count only their '+' lines.
+func CodeBlockLines(text string) []uint64 {
+	s := lineSet{}
+	var block strings.Builder
+	in, lang, fence := false, "", ""
+	for _, line := range strings.Split(text, "\n") {
+		line = strings.TrimSuffix(line, "\r")
+		m := fenceRe.FindStringSubmatch(line)
+		switch {
+		case !in && m != nil:
+			in, lang, fence = true, m[2], m[1][:1]
+			block.Reset()
+		case in && m != nil && m[2] == "" && m[1][:1] == fence && !strings.HasPrefix(line, " "):
+			in = false
+			if lang == "diff" || lang == "patch" || lang == "udiff" {
+				for _, l := range strings.Split(block.String(), "\n") {
+					if strings.HasPrefix(l, "+") && !strings.HasPrefix(l, "+++ ") {
+						s.add(l[1:])
+					}
+				}
+				continue
+			}
+			for _, l := range strings.Split(block.String(), "\n") {
+				if searchRe.MatchString(l) || dividerRe.MatchString(l) || replaceRe.MatchString(l) {
+					continue
+				}
+				s.add(l)
+			}
+		case in:
+			block.WriteString(line)
+			block.WriteByte('\n')
+		}
+	}
+	return s.sorted()
+}

@@ -30,13 +30,13 @@ const (
 )
 
 type event struct {
-	at                 time.Time
-	kind               eventKind
-	text               string // user/say text
-	path               string // repository-relative
-	content, old, new  string
-	cmd, output, subj  string
-	sha, branch        string
+	at                time.Time
+	kind              eventKind
+	text              string // user/say text
+	path              string // repository-relative
+	content, old, new string
+	cmd, output, subj string
+	sha, branch       string
 }
 
 type replay struct {
@@ -100,7 +100,7 @@ func (r *replay) commit(msg string) string {
 	subject := subjectLine(msg)
 	r.add(event{at: at, kind: evCommit, cmd: r.commitCommand(msg), subj: subject, sha: sha,
 		output: fmt.Sprintf("[%s %s] %s\n 2 files changed, 14 insertions(+), 2 deletions(-)", r.repo.branch, sha[:7], subject)})
-	r.sc.addCommit(r.repo, sha, r.repo.branch, r)
+	r.sc.addCommit(r.repo, sha, r.repo.branch, r).note = "made by a session's assistant"
 	return sha
 }
 
@@ -202,7 +202,7 @@ func (r *replay) renderClaude() []byte {
 		use := func(name string, input map[string]any, output string) {
 			line("assistant", e.at, map[string]any{"id": id, "type": "message", "role": "assistant", "model": "claude-sonnet-4-5-20250929",
 				"content": []any{map[string]any{"type": "tool_use", "id": "toolu_" + id, "name": name, "input": input}},
-				"usage": map[string]any{"input_tokens": 4, "output_tokens": 60}}, branch)
+				"usage":   map[string]any{"input_tokens": 4, "output_tokens": 60}}, branch)
 			line("user", e.at.Add(time.Second), map[string]any{"role": "user",
 				"content": []any{map[string]any{"type": "tool_result", "tool_use_id": "toolu_" + id, "content": output}}}, branch)
 		}
@@ -392,8 +392,8 @@ func (r *replay) renderCopilot() []byte {
 		rendered := fmt.Sprintf("<context>\nThe current date is %s.\n</context>\n<repoContext>\nRepository name: %s\nOwner: %s\nCurrent branch: %s\nDefault branch: main\n</repoContext>\n<userRequest>\n%s\n</userRequest>\n",
 			q.at.Format("January 2, 2006"), name, owner, r.repo.branch, q.prompt)
 		requests = append(requests, map[string]any{
-			"requestId": fmt.Sprintf("request_%s_%d", r.id[:8], i),
-			"message":   map[string]any{"text": q.prompt, "parts": []any{map[string]any{"text": q.prompt, "kind": "text"}}},
+			"requestId":    fmt.Sprintf("request_%s_%d", r.id[:8], i),
+			"message":      map[string]any{"text": q.prompt, "parts": []any{map[string]any{"text": q.prompt, "kind": "text"}}},
 			"variableData": map[string]any{"variables": []any{}},
 			"response":     q.parts,
 			"responseId":   fmt.Sprintf("response_%s_%d", r.id[:8], i),

@@ -18,7 +18,9 @@ import (
 // evalDay is the working day the scenarios replay (a Tuesday).
 var evalDay = time.Date(2025, 11, 4, 0, 0, 0, 0, time.UTC)
 
-func at(h, m int) time.Time { return evalDay.Add(time.Duration(h)*time.Hour + time.Duration(m)*time.Minute) }
+func at(h, m int) time.Time {
+	return evalDay.Add(time.Duration(h)*time.Hour + time.Duration(m)*time.Minute)
+}
 
 // evalCommit is a commit of a scenario and the sessions it truly came from.
 type evalCommit struct {
@@ -96,16 +98,38 @@ func (sc *scenario) humanPaths(repo *gitRepo, who person, when time.Time, note, 
 	return sha
 }
 
-// noise is a teammate's unrelated commit: a new function in a file.
+// noise is a teammate's unrelated commit: new code appended to a file
+// (created when missing) in the file's language.
 func (sc *scenario) noise(repo *gitRepo, who person, when time.Time, path, topic, verb string) string {
-	old := ""
-	if content, ok := tryRead(repo, path); ok {
-		old = content
-	} else {
+	old, ok := tryRead(repo, path)
+	if !ok && strings.HasSuffix(path, ".go") {
 		old = "package " + pkgOf(path) + "\n"
 	}
-	repo.write(path, old+goFunc(topic, verb))
-	return sc.human(repo, who, when, "teammate", fmt.Sprintf("%s: %s %s cache entries", pkgOf(path), verb, topic))
+	repo.write(path, old+noiseSnippet(path, topic, verb))
+	return sc.human(repo, who, when, "teammate", fmt.Sprintf("%s: %s %s entries", pkgOf(path), verb, topic))
+}
+
+func noiseSnippet(path, topic, verb string) string {
+	switch {
+	case strings.HasSuffix(path, ".ts"):
+		return fmt.Sprintf("\nexport function %[1]s%[2]s(items: %[2]s[]): %[2]s[] {\n  const cutoff = Date.now() - 7 * 24 * 3600 * 1000;\n  return items.filter((%[3]s) => Date.parse(%[3]s.updatedAt) > cutoff);\n}\n", verb, title(topic), topic)
+	case strings.HasSuffix(path, ".py"):
+		return fmt.Sprintf("\n\ndef %[1]s_%[2]s(entries):\n    \"\"\"%[3]s %[1]s entries older than a week.\"\"\"\n    cutoff = datetime.now() - timedelta(days=7)\n    return [e for e in entries if e.%[1]s_at > cutoff]\n", topic, verb, title(verb))
+	case strings.HasSuffix(path, ".md"):
+		return fmt.Sprintf("- %s %s entries nightly; see the %s dashboard.\n", title(verb), topic, topic)
+	}
+	return goFunc(topic, verb)
+}
+
+// readOnly replays a question-and-answer session that edits nothing.
+func (sc *scenario) readOnly(tool transcript.Tool, who person, repo *gitRepo, start time.Time, cwd, remote, question, answer string) {
+	q := sc.session(tool, who, repo, start, cwd, remote)
+	q.ask(question)
+	if tool != transcript.ToolCopilot {
+		q.run("grep -rn "+strings.Fields(question)[1]+" .", "")
+	}
+	q.say(answer)
+	q.done()
 }
 
 func tryRead(repo *gitRepo, path string) (string, bool) {
@@ -226,11 +250,14 @@ func scenarioClaudeFeature(t *testing.T) *scenario {
 	b.write("docs/runbook.md", mdDoc("Runbook: failed refunds", "Check the refund in the admin panel by its id.", "Retry with `shopctl refund retry <id>` once the provider is up.", "Escalate to payments if it fails three times."))
 	b.commit("Add a runbook entry for failed refunds" + claudeTrailer)
 	b.done()
+	sc.readOnly(transcript.ToolClaudeCode, ada, r, at(13, 2), "/home/ada/src/shop", "",
+		"Where are refunds sent to the payment provider?", "Nowhere yet: RefundService only records them. The provider client is in internal/payments.")
 
 	r.edit("internal/checkout/refund_handler.go", "\t\tw.Header().Set(\"Content-Type\", \"application/json\")\n",
 		"\t\tif refund.Amount <= 0 {\n\t\t\thttp.Error(w, \"refund amount must be positive\", http.StatusUnprocessableEntity)\n\t\t\treturn\n\t\t}\n\t\tw.Header().Set(\"Content-Type\", \"application/json\")\n\t\tw.Header().Set(\"Cache-Control\", \"no-store\")\n")
 	sc.human(r, ada, at(15, 10), "same files, unrelated content, hours later", "Reject non-positive refund amounts")
 	sc.noise(bobWT, bob, at(16, 5), "internal/inventory/cache.go", "stock", "evict")
+	sc.noise(chenWT, chen, at(12, 30), "internal/checkout/handler.go", "cart", "expire")
 	return sc
 }
 
@@ -276,6 +303,8 @@ func scenarioCodexTwoSessions(t *testing.T) *scenario {
 	r.write("internal/timer/flags.go", r.read("internal/timer/flags.go")+"\n// MaxBrew caps any steeping time, presets included.\nconst MaxBrew = 10 * time.Minute\n\n// ClampBrew limits d to MaxBrew.\nfunc ClampBrew(d time.Duration) time.Duration {\n\treturn min(d, MaxBrew)\n}\n")
 	sc.human(r, dana, at(16, 30), "same user, same file, own code 90 min after", "Cap brew time at ten minutes")
 	sc.noise(r, ellis, at(12, 15), "internal/timer/stats.go", "brew", "count")
+	sc.readOnly(transcript.ToolCodex, dana, r, at(16, 20), "/home/dana/src/kettle", remote,
+		"Explain how presets interact with --brew-time", "--brew-time wins when set; otherwise PresetBrew picks the preset's time.")
 	return sc
 }
 
@@ -322,6 +351,7 @@ func scenarioAider(t *testing.T) *scenario {
 
 	r.write("pricing/tax.py", r.read("pricing/tax.py")+"\n\ndef tax_zero_rated(amount):\n    \"\"\"Exports are zero-rated.\"\"\"\n    return Decimal('0.00')\n")
 	sc.human(r, ada, at(44, 0), "same user, a file of the first session, next day, own code", "Add zero-rated tax")
+	sc.noise(r, bob, at(42, 10), "pricing/format.py", "price", "expire")
 	return sc
 }
 
@@ -348,6 +378,8 @@ func scenarioCopilot(t *testing.T) *scenario {
 	c1.appendTo("README.md", "- The last row of a table is no longer dropped.\n")
 	c1.say("Updated the README.")
 	c1.done()
+	sc.readOnly(transcript.ToolCopilot, ellis, r, at(10, 5), "/home/ellis/src/tidepool", remote,
+		"What does parseRows return for an empty table?", "An empty slice: the loop body never runs.")
 
 	bobWT.write("parser/table.go", bobWT.read("parser/table.go")+goFunc("table", "warm"))
 	sc.human(bobWT, bob, at(10, 15), "teammate, other branch, same file, during the session", "parser: warm the table cache")
@@ -396,6 +428,7 @@ func scenarioRebaseSquash(t *testing.T) *scenario {
 
 	mainWT.write("ledger/entry.go", mainWT.read("ledger/entry.go")+goFunc("entry", "archive"))
 	sc.human(mainWT, bob, at(10, 0), "teammate on main during the session", "ledger: archive old entries")
+	sc.noise(mainWT, dana, at(9, 40), "ledger/snapshot.go", "balance", "snapshot")
 
 	g := sc.session(transcript.ToolGemini, bob, mainWT, at(14, 0), "/home/bob/ledger", "")
 	g.ask("Add a monthly report of posted entries and mention it in the README.")
@@ -430,8 +463,8 @@ func scenarioPiecemeal(t *testing.T) *scenario {
 	sc := newScenario(t, "piecemeal", "github.com/acme/atlas")
 	r := sc.repo
 	sc.seed(map[string]string{
-		"web/src/api.ts":    "export const api = {\n  get: (path: string) => fetch(`/api${path}`),\n};\n",
-		"web/src/app.ts":    "import { api } from './api';\n\nexport function start() {\n  console.log('atlas web starting');\n}\n",
+		"web/src/api.ts":       "export const api = {\n  get: (path: string) => fetch(`/api${path}`),\n};\n",
+		"web/src/app.ts":       "import { api } from './api';\n\nexport function start() {\n  console.log('atlas web starting');\n}\n",
 		"docs/architecture.md": mdDoc("Architecture", "The web client talks to the API over JSON."),
 	})
 	personal := person{"Ellis Park", "ellis@personal.dev"}
@@ -457,6 +490,7 @@ func scenarioPiecemeal(t *testing.T) *scenario {
 	d.appendTo("web/src/api.ts", "\nexport async function getWithRetry(path: string, attempts = 3): Promise<Response> {\n  for (let i = 1; ; i++) {\n    const res = await api.get(path);\n    if (res.ok || i >= attempts) return res;\n    await new Promise((r) => setTimeout(r, 200 * 2 ** i));\n  }\n}\n")
 	d.commit("Retry API reads with backoff" + claudeTrailer)
 	d.done()
+	sc.noise(danaWT, dana, at(16, 0), "web/src/app.ts", "session", "prune")
 
 	r.write("web/src/coupon.ts", humanTouch(r.read("web/src/coupon.ts"), "couponName", "couponCode", "", "export const COUPON_LIMIT = 3;"))
 	sc.humanPaths(r, personal, at(16, 45), "the user commits more of the session's work, edited", "Add the coupon client", []string{"web/src/coupon.ts"}, w)
@@ -508,6 +542,9 @@ func scenarioSameFileThreeSessions(t *testing.T) *scenario {
 	c.done()
 	sc.human(r, ada, at(16, 50), "the user commits the Codex session's work", "Rotate JWT signing keys", c)
 	sc.noise(bobWT, bob, at(15, 20), "internal/auth/cache.go", "token", "evict")
+	sc.noise(bobWT, bob, at(13, 30), "internal/auth/jwt.go", "token", "audit")
+	sc.readOnly(transcript.ToolCodex, ada, r, at(9, 5), "/home/ada/src/auth", "git@github.com:acme/auth.git",
+		"How long do access tokens live?", "Fifteen minutes; refresh tokens are checked by verifyRefresh.")
 	r.write("internal/auth/jwt.go", r.read("internal/auth/jwt.go")+goFunc("token", "preload"))
 	sc.human(r, ada, at(17, 45), "same user, same file, own code after the last session", "auth: preload tokens")
 	return sc
@@ -545,6 +582,8 @@ func scenarioCursor(t *testing.T) *scenario {
 
 	r.write("src/config/load.ts", r.read("src/config/load.ts")+"\nexport function configPath(): string {\n  return process.env.CONFIG_PATH ?? `${process.cwd()}/config.json`;\n}\n")
 	sc.human(r, dana, at(15, 0), "teammate, a file of the first session, own code", "config: resolve the default path")
+	sc.noise(r, dana, at(15, 30), "src/app.ts", "config", "reload")
+	sc.noise(r, ellis, at(16, 0), "CHANGELOG.md", "release", "tag")
 	return sc
 }
 
@@ -574,6 +613,7 @@ func scenarioHashMentions(t *testing.T) *scenario {
 	h.say("Committed " + sha[:7] + ".")
 	h.done()
 	sc.noise(bobWT, bob, at(9, 40), "api/cache.go", "order", "warm")
+	sc.noise(r, ada, at(12, 0), "api/retry.go", "retry", "jitter")
 	return sc
 }
 
@@ -620,6 +660,9 @@ func scenarioBusyTrunk(t *testing.T) *scenario {
 	r.write("services/search/ranker.go", humanTouch(r.read("services/search/ranker.go"), "score", "s", "", "// Weights are tuned on October's click logs."))
 	sc.human(r, chen, at(13, 50), "the teammate commits the rest of their session, edited", "search: guard ranker against NaN", q)
 	sc.noise(team, dana, at(14, 30), "services/billing/tax.go", "tax", "refresh")
+	sc.noise(team, bob, at(13, 20), "services/search/ranker_cache.go", "rank", "evict")
+	sc.readOnly(transcript.ToolClaudeCode, bob, team, at(13, 10), "/home/bob/platform", "",
+		"Which services read the billing tax tables?", "Only services/billing: tax.go computes, invoice.go reads the result.")
 	return sc
 }
 
@@ -646,12 +689,159 @@ func scenarioManySmallCommits(t *testing.T) *scenario {
 	}
 	d.edit("cmd/login.go", "\t\tid := r.PathValue(\"login_id\")\n", "\t\tid := r.PathValue(\"login_id\") //nolint:gosec // validated by the router\n")
 	d.commit("fix lint")
-	d.say("All commands are in; lint is clean.")
+	d.ask("Give whoami a --json flag; leave it uncommitted, I'll review it.")
+	d.appendTo("cmd/whoami.go", "\nvar whoamiJSON bool\n\nfunc init() {\n\twhoamiCmd.Flags().BoolVar(&whoamiJSON, \"json\", false, \"print the profile as JSON\")\n}\n")
+	d.say("All commands are in; lint is clean; --json is ready for review.")
 	d.done()
-	r.write("cmd/whoami.go", strings.Replace(r.read("cmd/whoami.go"), "Show whoami information", "Show who you are logged in as", 1)+"\n// whoamiJSON prints the profile as JSON when --json is set.\nvar whoamiJSON bool\n")
-	sc.human(r, dana, at(11, 0), "the user's follow-up to a command the session wrote", "whoami: better help text", d)
+	r.write("cmd/whoami.go", humanTouch(strings.Replace(r.read("cmd/whoami.go"), "Show whoami information", "Show who you are logged in as", 1), "print the profile as JSON", "print the profile as JSON instead of text"))
+	sc.human(r, dana, at(11, 0), "the user commits the session's last change after review", "whoami: --json", d)
 	sc.noise(r, ellis, at(9, 30), "internal/cache.go", "profile", "evict")
 	r.write("cmd/root.go", r.read("cmd/root.go")+"\nfunc init() { root.SilenceUsage = true }\n")
 	sc.human(r, ellis, at(10, 15), "teammate, same branch, a file the session did not touch", "cmd: silence usage on errors")
+	sc.noise(r, ellis, at(12, 30), "cmd/status.go", "status", "cache")
+	return sc
+}
+
+// A chat-only session (no tools): the user pastes the code the assistant
+// showed; another chat quotes existing code and leads to nothing.
+func scenarioChatOnly(t *testing.T) *scenario {
+	sc := newScenario(t, "chat-only", "github.com/acme/mobile")
+	r := sc.repo
+	sc.seed(map[string]string{
+		"src/store/reducer.ts":   "export function reducer(state: State, action: Action): State {\n  switch (action.type) {\n    case 'search/set':\n      return { ...state, query: action.query };\n    default:\n      return state;\n  }\n}\n",
+		"src/screens/Search.tsx": "export function Search() {\n  const [query, setQuery] = useState('');\n  return <TextInput value={query} onChangeText={setQuery} />;\n}\n",
+	})
+	remote := "https://github.com/acme/mobile"
+	c := sc.session(transcript.ToolCopilot, bob, r, at(10, 0), "/home/bob/mobile", remote)
+	c.ask("How do I debounce the search box?")
+	hook := "import { useEffect, useState } from 'react';\n\nexport function useDebounce<T>(value: T, delayMs = 300): T {\n  const [debounced, setDebounced] = useState(value);\n  useEffect(() => {\n    const timer = setTimeout(() => setDebounced(value), delayMs);\n    return () => clearTimeout(timer);\n  }, [value, delayMs]);\n  return debounced;\n}\n"
+	c.say("Use a small hook:\n\n```ts\n" + hook + "```\n\nThen search with `useDebounce(query)` instead of `query`.")
+	c.done()
+	r.write("src/hooks/useDebounce.ts", hook)
+	r.edit("src/screens/Search.tsx", "  const [query, setQuery] = useState('');\n", "  const [query, setQuery] = useState('');\n  const debouncedQuery = useDebounce(query, 250);\n  useSearch(debouncedQuery);\n")
+	sc.human(r, bob, at(10, 25), "the user pastes the code the chat showed", "Debounce the search box", c)
+
+	g := sc.session(transcript.ToolGemini, bob, r, at(13, 0), "/home/bob/mobile", "")
+	g.ask("Explain this reducer")
+	g.say("It handles one action:\n\n```ts\n    case 'search/set':\n      return { ...state, query: action.query };\n```\n\nEverything else returns the state unchanged.")
+	g.done()
+	r.edit("src/store/reducer.ts", "    default:\n", "    case 'search/clear':\n      return { ...state, query: '', results: [] };\n    default:\n")
+	sc.human(r, bob, at(13, 30), "the user's own change after a chat that quoted the file", "Clear search results")
+	sc.noise(r, dana, at(11, 0), "src/store/reducer.ts", "query", "trim")
+	sc.noise(r, chen, at(14, 0), "src/screens/Search.tsx", "search", "focus")
+	return sc
+}
+
+// --- Holdout scenarios ------------------------------------------------
+//
+// Written after the model's weights were frozen, to check that the
+// numbers above are not an artefact of tuning on the first eleven
+// scenarios; the report lists them separately.
+
+// An amended commit, and a cherry-pick to a release branch the next day.
+func scenarioCherryPickAmend(t *testing.T) *scenario {
+	sc := newScenario(t, "holdout-cherry-pick-amend", "github.com/acme/relay")
+	r := sc.repo
+	sc.seed(map[string]string{
+		"relay/queue.go":  goService("relay", "message", "enqueue", "ack"),
+		"relay/worker.go": "package relay\n\n// Work drains the queue.\nfunc Work(q *Queue) {\n\tfor m := range q.C {\n\t\thandle(m)\n\t}\n}\n",
+		"VERSION":         "1.2.0\n",
+	})
+	r.git(nil, "", "branch", "release/1.2")
+	rel := r.worktree("release", "release/1.2", "release/1.2")
+
+	s := sc.session(transcript.ToolClaudeCode, chen, r, at(9, 0), "/home/chen/relay", "")
+	s.ask("Deduplicate messages by id before handling them; commit in two steps.")
+	s.write("relay/dedupe.go", "package relay\n\nimport \"sync\"\n\n// seenIDs remembers message ids already handled.\ntype seenIDs struct {\n\tmu  sync.Mutex\n\tids map[string]struct{}\n}\n\n// firstTime reports whether id is new, and remembers it.\nfunc (s *seenIDs) firstTime(id string) bool {\n\ts.mu.Lock()\n\tdefer s.mu.Unlock()\n\tif _, dup := s.ids[id]; dup {\n\t\treturn false\n\t}\n\ts.ids[id] = struct{}{}\n\treturn true\n}\n")
+	dedupe := s.commit("Add a message id set for deduplication" + claudeCoAuth)
+	s.edit("relay/worker.go", "\tfor m := range q.C {\n\t\thandle(m)\n\t}\n", "\tseen := &seenIDs{ids: map[string]struct{}{}}\n\tfor m := range q.C {\n\t\tif seen.firstTime(m.ID) {\n\t\t\thandle(m)\n\t\t}\n\t}\n")
+	worker := s.commit("Skip duplicate messages in the worker" + claudeCoAuth)
+	s.done()
+
+	// The user amends the second commit: same author date, new hash.
+	r.edit("relay/worker.go", "\t\t\thandle(m)\n", "\t\t\thandle(m) // at most once per id\n")
+	r.git(nil, "", "add", "-A")
+	r.git(commitEnv(chen, at(9, 5), chen, at(9, 50)), "", "commit", "-q", "--amend", "--no-edit", "--date", fmt.Sprintf("%d +0000", at(9, 5).Unix()))
+	amended := strings.TrimSpace(r.git(nil, "", "rev-parse", "HEAD"))
+	sc.addCommit(r, amended, r.branch, nil).note = "amended by the user"
+	sc.copyOf(worker, amended)
+
+	r.write("relay/queue.go", r.read("relay/queue.go")+goFunc("message", "requeue"))
+	sc.human(r, dana, at(14, 0), "teammate, same branch, a file the session did not edit", "relay: requeue messages")
+
+	rel.git(commitEnv(chen, at(9, 10), bob, at(35, 0)), "", "cherry-pick", "-x", dedupe)
+	picked := strings.TrimSpace(rel.git(nil, "", "rev-parse", "HEAD"))
+	sc.addCommit(rel, picked, rel.branch, nil).note = "cherry-picked to the release branch"
+	sc.copyOf(dedupe, picked)
+	rel.write("VERSION", "1.2.1\n")
+	sc.human(rel, bob, at(35, 10), "teammate's release bump", "Release 1.2.1")
+	return sc
+}
+
+// Three sessions of one user at once in three worktrees of one
+// repository (Claude Code, Codex, Copilot), two of them on the same file.
+func scenarioConcurrentWorktrees(t *testing.T) *scenario {
+	sc := newScenario(t, "holdout-concurrent-worktrees", "github.com/acme/maps")
+	r := sc.repo
+	sc.seed(map[string]string{
+		"maps/tiles.go": goService("maps", "tile", "render"),
+		"maps/geo.go":   goService("maps", "point", "project"),
+	})
+	wa := r.worktree("tiles", "feature/tiles", "main")
+	wb := r.worktree("geo", "feature/geo", "main")
+	remote := "https://github.com/acme/maps"
+
+	a := sc.session(transcript.ToolClaudeCode, ada, wa, at(10, 0), "/home/ada/maps-tiles", "")
+	a.ask("Cache rendered tiles in memory and commit.")
+	a.write("maps/cache.go", "package maps\n\n// tileCache keeps rendered tiles by z/x/y.\ntype tileCache struct {\n\tbyKey map[[3]int][]byte\n\tlimit int\n}\n\nfunc (c *tileCache) get(z, x, y int) ([]byte, bool) {\n\tb, ok := c.byKey[[3]int{z, x, y}]\n\treturn b, ok\n}\n")
+	a.edit("maps/tiles.go", "\ttile, err := s.store.GetTile(ctx, id)\n", "\tif cached, ok := s.cache.get(id.Z, id.X, id.Y); ok {\n\t\treturn cached, nil\n\t}\n\ttile, err := s.store.GetTile(ctx, id)\n")
+	a.commit("Cache rendered tiles" + claudeTrailer)
+	a.done()
+
+	b := sc.session(transcript.ToolCodex, ada, wb, at(10, 10), "/home/ada/maps-geo", "git@github.com:acme/maps.git")
+	b.ask("Project points with Web Mercator and clamp latitudes.")
+	b.edit("maps/geo.go", "\tpoint, err := s.store.GetPoint(ctx, id)\n", "\tpoint, err := s.store.GetPoint(ctx, id)\n\tpoint.Lat = math.Max(-85.05112878, math.Min(85.05112878, point.Lat))\n")
+	b.edit("maps/tiles.go", "// TileService manages tile records.\n", "// TileService manages tile records in Web Mercator (EPSG:3857).\n")
+	b.say("Done, not committed.")
+	b.done()
+
+	c := sc.session(transcript.ToolCopilot, ada, r, at(10, 20), "/home/ada/maps", remote)
+	c.ask("Add a doc comment on the projection units to geo.go")
+	c.edit("maps/geo.go", "// PointService manages point records.\n", "// PointService manages point records; coordinates are WGS84 degrees.\n")
+	c.say("Added.")
+	c.done()
+	sc.human(r, ada, at(10, 45), "the user commits the Copilot session's edit on main", "geo: document units", c)
+	sc.human(wb, ada, at(10, 50), "the user commits the Codex session's work", "Clamp latitudes for Web Mercator", b)
+	sc.noise(r, bob, at(11, 10), "maps/tiles.go", "tile", "purge")
+	return sc
+}
+
+// A session resumed the next morning; a teammate commits the same file
+// in between.
+func scenarioResumedSession(t *testing.T) *scenario {
+	sc := newScenario(t, "holdout-resumed-session", "github.com/acme/notes")
+	r := sc.repo
+	sc.seed(map[string]string{
+		"notes/store.go": goService("notes", "note", "save", "delete"),
+		"notes/index.go": goService("notes", "index", "rebuild"),
+	})
+	team := r.worktree("team", "team-clone", "main")
+	team.branch = "main"
+
+	s := sc.session(transcript.ToolClaudeCode, ellis, r, at(16, 0), "/Users/ellis/notes", "")
+	s.ask("Add full-text search over notes.")
+	s.write("notes/search.go", "package notes\n\nimport \"strings\"\n\n// Search returns notes whose title or body contains every term.\nfunc Search(all []Note, query string) []Note {\n\tterms := strings.Fields(strings.ToLower(query))\n\tvar hits []Note\n\tfor _, n := range all {\n\t\ttext := strings.ToLower(n.Title + \" \" + n.Body)\n\t\tif containsAll(text, terms) {\n\t\t\thits = append(hits, n)\n\t\t}\n\t}\n\treturn hits\n}\n")
+	s.write("notes/search_test.go", goTest("notes", "query", "single term", "two terms", "case folding", "no match"))
+	s.say("Search is in; the helper containsAll comes tomorrow.")
+	sc.humanPaths(r, ellis, at(17, 30), "the user commits the first half that evening", "Add note search", []string{"notes/search.go"}, s)
+	team.write("notes/index.go", team.read("notes/index.go")+goFunc("index", "compact"))
+	sc.human(team, bob, at(18, 0), "teammate, same branch, other file, between the two halves", "notes: compact the index")
+	team.write("notes/search.go", "package notes\n\n// SearchLimit caps the results of one search.\nconst SearchLimit = 50\n")
+	sc.human(team, bob, at(19, 0), "teammate creates the same file name with other code", "notes: search limit")
+	s.wait(15 * time.Hour)
+	s.ask("Now containsAll and commit everything.")
+	s.appendTo("notes/search.go", "\n// containsAll reports whether text contains every term.\nfunc containsAll(text string, terms []string) bool {\n\tfor _, t := range terms {\n\t\tif !strings.Contains(text, t) {\n\t\t\treturn false\n\t\t}\n\t}\n\treturn true\n}\n")
+	s.commit("Match every search term" + claudeTrailer)
+	s.done()
 	return sc
 }

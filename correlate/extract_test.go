@@ -21,12 +21,12 @@ func TestHashesMentioned(t *testing.T) {
 		{"range a1b2c3d..e4f5a6b^", []string{"a1b2c3d", "e4f5a6b"}},
 		{"v1.4.0-12-gabc1234 and v2.0.0-3-gdeadbe0-dirty", []string{"abc1234", "deadbe0"}},
 		// Not hashes.
-		{"issue 12345678 at 20251103", nil},                     // all digits
-		{"a defaced facade deadbeef", nil},                         // all letters
+		{"issue 12345678 at 20251103", nil}, // all digits
+		{"a defaced facade deadbeef", nil},  // all letters
 		{"0xdeadbeef12 and sha256 e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855", nil}, // inside longer words / too long
-		{"session 0b8e4d2a-7c1f-4a6e-b3d9-2e5f8a1c4d70", nil},       // UUID parts
-		{"ABC1234DEF and abc123", nil},                             // upper case, too short
-		{"id_abc1234d and abc1234d_x and éabc1234d", nil},          // glued to word characters
+		{"session 0b8e4d2a-7c1f-4a6e-b3d9-2e5f8a1c4d70", nil},                                             // UUID parts
+		{"ABC1234DEF and abc123", nil},                                                                    // upper case, too short
+		{"id_abc1234d and abc1234d_x and éabc1234d", nil},                                                 // glued to word characters
 		{"", nil},
 	} {
 		require.Equal(t, tc.want, HashesMentioned(tc.text), "%q", tc.text)
@@ -140,9 +140,9 @@ func TestPathMatches(t *testing.T) {
 		{"/home/ada/src/shop/src/auth/jwt.go", "/home/ada/src/shop", "jwt.go", false}, // inside cwd: relative path must match
 		{"src/auth/jwt.go", "/home/ada/src/shop", "src/auth/jwt.go", true},
 		{"./src/auth/jwt.go", "", "src/auth/jwt.go", true},
-		{"handlers.go", "/repo/api", "api/handlers.go", true},                                // session in a sub-directory
-		{"/repo/api/handlers.go", "/repo/api", "api/handlers.go", true},                      // same, absolute
-		{"/work/atlas/.claude/worktrees/agent-x1/TODO.md", "/work/atlas", "TODO.md", true},    // worktree under cwd
+		{"handlers.go", "/repo/api", "api/handlers.go", true},                              // session in a sub-directory
+		{"/repo/api/handlers.go", "/repo/api", "api/handlers.go", true},                    // same, absolute
+		{"/work/atlas/.claude/worktrees/agent-x1/TODO.md", "/work/atlas", "TODO.md", true}, // worktree under cwd
 		{`C:\Users\kofi\work\ledger-sync\sync.py`, `c:\Users\kofi\work\ledger-sync`, "sync.py", true},
 		{`c:\Users\kofi\work\ledger-sync\lib\sync.py`, "", "lib/sync.py", true},
 		{"../other/x.go", "/repo", "x.go", false},
@@ -175,4 +175,29 @@ func TestAITools(t *testing.T) {
 	} {
 		require.Equal(t, tc.want, AITools(Commit{Message: tc.msg, AuthorName: tc.author}), "%q", tc.msg)
 	}
+}
+
+func TestCodeBlockLines(t *testing.T) {
+	t.Parallel()
+
+	text := "Use a hook:\n\n```ts\nexport function useDebounce<T>(value: T): T {\n  return value;\n}\n```\n\n" +
+		"~~~diff\n-const old = 1;\n+const fresh = 2;\n~~~\n\n" +
+		"```\n<<<<<<< SEARCH\nbefore line here\n=======\nafter line here\n>>>>>>> REPLACE\n```\n" +
+		"Prose `inline code here` is not a block.\n```go\nunterminated block line\n"
+	require.Equal(t, hashes("export function useDebounce<T>(value: T): T {", "return value;", "const fresh = 2;", "before line here", "after line here"), CodeBlockLines(text))
+	require.Empty(t, CodeBlockLines("no code at all"))
+}
+
+func TestCommittedHashes(t *testing.T) {
+	t.Parallel()
+
+	calls := []transcript.ToolCall{
+		{Name: "Bash", Commands: []string{`git commit -m "x"`}, Output: "[feature/retry 7b3e9a1] Add retry\n 1 file changed"},
+		{Name: "Bash", Commands: []string{`git commit -m "root"`}, Output: "[main (root-commit) 0a1b2c3] Initial commit"},
+		{Name: "Bash", Commands: []string{`git cherry-pick abc1234`}, Output: "[detached HEAD 4d5e6f7] Picked"},
+		{Name: "Bash", Commands: []string{`git commit -m "x"`}, Output: "[main 9f8e7d6] failed hook", IsError: true},
+		{Name: "Bash", Commands: []string{`cat notes.md`}, Output: "[main 1a2b3c4] only text in a file"},
+		{Name: "shell", Input: `{"command":["bash","-lc","git commit -am wip"]}`, Output: `{"output":"[main 5e6f7a8] wip\n"}`},
+	}
+	require.Equal(t, []string{"7b3e9a1", "0a1b2c3", "4d5e6f7"}, CommittedHashes(calls))
 }

@@ -26,7 +26,7 @@ type Commit struct {
 	// AuthoredAt is the author date (git %aI), which rebases, amends and
 	// cherry-picks keep; zero when unknown (CommittedAt is used instead).
 	AuthoredAt time.Time
-	Message     string // full message, trailers included
+	Message    string // full message, trailers included
 	// Files the commit added, modified or removed, as repository-relative paths.
 	FilesChanged []string
 	// AddedLines are normalised hashes of the lines the commit added (see
@@ -58,10 +58,16 @@ type Session struct {
 	// WrittenLines are normalised hashes of code lines the assistant wrote
 	// (Write contents, Edit new strings, apply_patch + lines).
 	WrittenLines []uint64
+	// ShownLines are normalised hashes of code lines the assistant showed
+	// in fenced blocks of its answers without writing them (see
+	// CodeBlockLines): chat-only sessions whose code the user pasted.
+	ShownLines []uint64
 	// Commands are shell commands the assistant ran (git commit -m …).
 	Commands []string
 	// MentionedHashes are commit hashes (7–40 hex) named in the messages,
-	// and CommitRefs those the transcript records as made (Aider).
+	// and CommitRefs those the transcript records as made (Aider's
+	// "> Commit" lines, git's "[branch hash]" output of an assistant's
+	// git commit; see CommittedHashes).
 	MentionedHashes []string
 	CommitRefs      []string
 }
@@ -70,7 +76,7 @@ type Session struct {
 type Evidence struct {
 	Signal string  `json:"signal"` // trailer, commit_ref, hash_mentioned, git_commit_command, file_overlap, content_overlap, time, branch, repo, author, rebase
 	Detail string  `json:"detail"` // e.g. "edited 3 of the commit's 4 files"
-	Weight float64 `json:"weight"` // its contribution to the score
+	Weight float64 `json:"weight"` // its contribution to the score, in log-odds (see Bias)
 }
 
 // Link is a scored conversation→commit link.

@@ -12,7 +12,7 @@ import (
 // Threshold is the confidence from which a link is kept and shown: a
 // log-odds sum of 0, i.e. the signals together make the link at least as
 // likely as not. At this threshold the evaluation in eval_test.go (real
-// git repositories, replayed sessions of five assistants, hard negatives)
+// git repositories, replayed sessions of six assistants, hard negatives)
 // must reach precision ≥ 0.95 and recall ≥ 0.90; BENCHMARKS.md has the
 // numbers.
 const Threshold = 0.5
@@ -37,8 +37,9 @@ const (
 // The bias says that before any evidence a (session, commit) pair is very
 // unlikely to be a link (σ(−5) ≈ 0.7 %): candidates are every commit in
 // the same organisation within days of the session. The weights were set
-// by reasoning about each signal's reliability and then checked against
-// the evaluation set, not fitted to it:
+// by reasoning about each signal's reliability, then corrected once after
+// the first run of the evaluation (BENCHMARKS.md says what changed and
+// why); they are not fitted:
 //
 //   - Explicit signals are near proof. commit_ref (+10: the transcript
 //     records the commit as made, Aider's "> Commit abc1234" or git's
@@ -46,11 +47,12 @@ const (
 //     alone. hash_mentioned (+5.5: the conversation names the hash, so the
 //     commit existed while the session ran; commits before the session are
 //     vetoed) passes alone only barely, because a session also names
-//     commits it did not make, such as a teammate's it pulled: a teammate's
-//     author, branch and files bring it back under. git_commit_command (+7) fires when the assistant ran git
-//     commit with the commit's subject; a short, generic subject ("fix",
-//     "wip", fewer than 3 words and 20 characters) gets only +3.5 because
-//     another session or person may use it too.
+//     commits it did not make, such as a teammate's it pulled: a
+//     teammate's author, branch and files bring it back under.
+//     git_commit_command (+7) fires when the assistant ran git commit with
+//     the commit's subject; a short, generic subject ("fix", "wip", fewer
+//     than 3 words and 20 characters) gets only +3.5 because another
+//     session or person may use it too.
 //   - trailer: a Co-Authored-By / Generated-with line naming an assistant
 //     says the commit is AI-assisted, not which session made it, so it is
 //     weak (+1.5 when it names the session's assistant, +0.5 when the
@@ -65,6 +67,9 @@ const (
 //     lines and fewer than 10 % of the commit's lines match, the commit is
 //     someone else's change to the same files: −3 (−1.5 when the commit
 //     adds fewer than 4 lines).
+//     Code the assistant only showed in its answers (ShownLines; chat
+//     sessions whose code the user pasted) scores +1.0 + 4.0·r by the same
+//     rule when no written line matched.
 //   - file_overlap: the share f of the commit's files the session wrote:
 //     +1.0 + 2.0·f. When both sides list files and none is shared: −1.5;
 //     when the session recorded no edit at all (a question-and-answer
@@ -85,9 +90,13 @@ const (
 //     a personal address, which content and explicit signals overcome).
 //
 // Consequences worth knowing: without content or explicit signals, a
-// link needs file overlap and a commit within about 2 hours of the
-// session (f = 1, ≤ 2 h, same branch/repo/author gives z = +0.5); trailer,
-// time, branch, repository and author alone never reach the threshold.
+// link needs file overlap and a commit within about 2 hours of the session
+// (f = 1, 30 min–2 h after, same branch and author: z = 0, exactly the
+// threshold; same repository known: +0.5). This is how sessions that
+// record edits without their text (Copilot) link, and how a user's commit
+// of a small assistant edit they rewrote links; both sit close to the
+// threshold. Trailer, time, branch, repository and author alone never
+// reach it.
 const (
 	Bias = -5.0
 
@@ -106,6 +115,12 @@ const (
 	// WeightContentMissingSmall is for commits adding 1–3 lines, where
 	// "none is the assistant's" says less.
 	WeightContentMissingSmall = -1.5
+
+	// WeightShownBase and WeightShownShare score code the assistant only
+	// showed (ShownLines): a little less than code it wrote, since the
+	// user chose to paste it.
+	WeightShownBase  = 1.0
+	WeightShownShare = 4.0
 
 	WeightFilesBase  = 1.0
 	WeightFilesShare = 2.0
@@ -229,7 +244,7 @@ func Score(s Session, c Commit) Link {
 		switch {
 		case k >= minContentMatches || (k >= 1 && r >= 0.5):
 			add("content_overlap", WeightContentBase+WeightContentShare*r, "%d of %s written by the assistant", k, plural(n, "added line"))
-		case filesMatched > 0 && w >= minMissingWritten && r < maxMissingShare:
+		case filesMatched > 0 && w >= minMissingWritten && r < maxMissingShare && !shownContent(s, c):
 			weight := WeightContentMissing
 			if n < minMissingAdded {
 				weight = WeightContentMissingSmall
@@ -239,6 +254,13 @@ func Score(s Session, c Commit) Link {
 			} else {
 				add("content_overlap", weight, "only %d of the commit's %s written by the assistant", k, plural(n, "added line"))
 			}
+		}
+	}
+
+	if !contentFired(ev) {
+		if n, k := distinct(c.AddedLines), overlap(c.AddedLines, s.ShownLines); n > 0 && (k >= minContentMatches || (k >= 1 && float64(k)/float64(n) >= 0.5)) {
+			r := float64(k) / float64(n)
+			add("content_overlap", WeightShownBase+WeightShownShare*r, "%d of %s shown by the assistant in its answers", k, plural(n, "added line"))
 		}
 	}
 
@@ -280,6 +302,22 @@ func Score(s Session, c Commit) Link {
 	l.Confidence = math.Round(sigmoid(z)*10000) / 10000
 	l.Evidence = ev
 	return l
+}
+
+// contentFired reports a content_overlap evidence already added.
+func contentFired(ev []Evidence) bool {
+	for _, e := range ev {
+		if e.Signal == "content_overlap" {
+			return true
+		}
+	}
+	return false
+}
+
+// shownContent: the commit carries code the assistant showed, so missing
+// written lines are no evidence against it.
+func shownContent(s Session, c Commit) bool {
+	return overlap(c.AddedLines, s.ShownLines) >= minContentMatches
 }
 
 func sigmoid(z float64) float64 { return 1 / (1 + math.Exp(-z)) }

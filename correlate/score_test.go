@@ -75,18 +75,22 @@ func TestScoreAssistantCommit(t *testing.T) {
 func TestScoreExplicitSignals(t *testing.T) {
 	t.Parallel()
 
-	bare := func(s *Session) { s.FilesWritten, s.WrittenLines, s.Branches, s.Repo, s.UserEmail = nil, nil, nil, "", "" }
+	// A session that recorded no edits (it only committed, say) and a
+	// commit with no other evidence for it.
+	bare := func(s *Session) {
+		s.FilesWritten, s.WrittenLines, s.Branches, s.Repo, s.UserEmail = nil, nil, nil, "", ""
+	}
 	far := func(c *Commit) { c.CommittedAt = t0.Add(30 * time.Hour) } // time counts against
 
 	l := Score(sessionFactory(bare, func(s *Session) { s.CommitRefs = []string{"7b3e9a1"} }), commitFactory(far))
-	require.GreaterOrEqual(t, l.Confidence, Threshold)
+	require.GreaterOrEqual(t, l.Confidence, Threshold, "a recorded commit links even a day later")
 	require.Equal(t, "the transcript records commit 7b3e9a1 as made in the session", detail(l, "commit_ref"))
 
-	l = Score(sessionFactory(bare, func(s *Session) { s.MentionedHashes = []string{"7b3e9a1c0d2e"} }), commitFactory(far))
+	l = Score(sessionFactory(bare, func(s *Session) { s.MentionedHashes = []string{"7b3e9a1c0d2e"} }), commitFactory())
 	require.GreaterOrEqual(t, l.Confidence, Threshold)
 	require.Equal(t, "the conversation names commit 7b3e9a1c0d2e", detail(l, "hash_mentioned"))
 
-	l = Score(sessionFactory(bare, func(s *Session) { s.Commands = []string{`git commit -m "Add retry to the client"`} }), commitFactory(far))
+	l = Score(sessionFactory(bare, func(s *Session) { s.Commands = []string{`git commit -m "Add retry to the client"`} }), commitFactory())
 	require.GreaterOrEqual(t, l.Confidence, Threshold)
 	require.Equal(t, `the assistant ran git commit with the same message "Add retry to the client"`, detail(l, "git_commit_command"))
 
@@ -95,7 +99,13 @@ func TestScoreExplicitSignals(t *testing.T) {
 	require.Less(t, l.Confidence, Threshold)
 
 	// A prefix that is not the commit's.
-	l = Score(sessionFactory(bare, func(s *Session) { s.MentionedHashes = []string{"7b3e9a2"} }), commitFactory(far))
+	l = Score(sessionFactory(bare, func(s *Session) { s.MentionedHashes = []string{"7b3e9a2"} }), commitFactory())
+	require.Less(t, l.Confidence, Threshold)
+
+	// A teammate's commit the conversation names is not the session's.
+	l = Score(sessionFactory(func(s *Session) { s.MentionedHashes = []string{"7b3e9a1"} }), commitFactory(func(c *Commit) {
+		c.AuthorEmail, c.Branch, c.FilesChanged, c.AddedLines = "bob@example.com", "bob/api", []string{"api/orders.go"}, nil
+	}))
 	require.Less(t, l.Confidence, Threshold)
 }
 
@@ -111,8 +121,17 @@ func TestScoreTrailerNeedsCorroboration(t *testing.T) {
 	require.Less(t, l.Confidence, Threshold)
 	require.Equal(t, "commit trailer names Claude Code, the session's assistant", detail(l, "trailer"))
 
-	// A session without file records, commit during it on its branch: yes.
+	// A session that edited nothing (questions and answers) did not make
+	// the commit, even one made during it on its branch by its assistant.
 	l = Score(sessionFactory(func(s *Session) { s.FilesWritten, s.WrittenLines = nil, nil }), commitFactory(trailer))
+	require.Less(t, l.Confidence, Threshold)
+	require.Equal(t, "the session edited no files", detail(l, "file_overlap"))
+
+	// Files corroborate it: a session whose edits are recorded without
+	// their text (Copilot) and the trailered commit of those files.
+	l = Score(sessionFactory(func(s *Session) { s.WrittenLines = nil }), commitFactory(func(c *Commit) {
+		c.Message = "Add retry\n\nCo-Authored-By: Claude <noreply@anthropic.com>"
+	}))
 	require.GreaterOrEqual(t, l.Confidence, Threshold)
 
 	// A trailer naming another assistant counts against.
@@ -190,7 +209,11 @@ func TestRebased(t *testing.T) {
 	t.Parallel()
 	orig := commitFactory(func(c *Commit) { c.PatchID = "p1" })
 
-	ev, ok := Rebased(orig, commitFactory(func(c *Commit) { c.SHA, c.PatchID = "aaaa111", "p1"; c.AddedLines = nil; c.CommittedAt = t0.Add(time.Hour) }))
+	ev, ok := Rebased(orig, commitFactory(func(c *Commit) {
+		c.SHA, c.PatchID = "aaaa111", "p1"
+		c.AddedLines = nil
+		c.CommittedAt = t0.Add(time.Hour)
+	}))
 	require.True(t, ok)
 	require.Equal(t, "rebase", ev.Signal)
 	require.Equal(t, "same change as commit 7b3e9a1c0d2e (equal patch id): rebased or cherry-picked", ev.Detail)

@@ -11,7 +11,8 @@ import (
 // SessionFromConversation extracts what Score compares from a parsed
 // conversation. It fills Tool, Cwd, Branches, times, FilesWritten,
 // WrittenLines (AssistantLines of every tool call and EditBlockLines of
-// assistant answers), Commands, MentionedHashes (HashesMentioned in user
+// assistant answers), ShownLines (CodeBlockLines of answers that are not
+// written lines), Commands, MentionedHashes (HashesMentioned in user
 // and assistant text) and CommitRefs (the transcript's own refs and the
 // hashes git printed for commits the assistant made, CommittedHashes).
 //
@@ -28,7 +29,7 @@ func SessionFromConversation(c transcript.Conversation) Session {
 			s.Branches = append(s.Branches, nb)
 		}
 	}
-	lines := lineSet{}
+	lines, shown := lineSet{}, lineSet{}
 	seenFile, seenCmd, seenHash, seenRef := map[string]bool{}, map[string]bool{}, map[string]bool{}, map[string]bool{}
 	for _, r := range c.CommitRefs {
 		if h := strings.ToLower(r.Hash); h != "" && !seenRef[h] {
@@ -68,6 +69,9 @@ func SessionFromConversation(c transcript.Conversation) Session {
 			for _, h := range EditBlockLines(m.Text) {
 				lines[h] = struct{}{}
 			}
+			for _, h := range CodeBlockLines(m.Text) {
+				shown[h] = struct{}{}
+			}
 		case transcript.RoleUser:
 		default:
 			continue // system and tool text is harness output, not the conversation
@@ -80,6 +84,10 @@ func SessionFromConversation(c transcript.Conversation) Session {
 		}
 	}
 	s.WrittenLines = lines.sorted()
+	for h := range lines {
+		delete(shown, h)
+	}
+	s.ShownLines = shown.sorted()
 	return s
 }
 

@@ -20,14 +20,15 @@ import (
 // CommitInput is one commit as a client (local git hook, repository
 // import) or a forge sends it.
 type CommitInput struct {
-	SHA            string    `json:"sha"`
-	Parents        []string  `json:"parents,omitempty"`
-	Branch         string    `json:"branch,omitempty"`
-	AuthorName     string    `json:"author_name"`
-	AuthorEmail    string    `json:"author_email"`
-	CommitterEmail string    `json:"committer_email,omitempty"`
-	CommittedAt    time.Time `json:"committed_at"`
-	Message        string    `json:"message"`
+	SHA            string     `json:"sha"`
+	Parents        []string   `json:"parents,omitempty"`
+	Branch         string     `json:"branch,omitempty"`
+	AuthorName     string     `json:"author_name"`
+	AuthorEmail    string     `json:"author_email"`
+	CommitterEmail string     `json:"committer_email,omitempty"`
+	CommittedAt    time.Time  `json:"committed_at"`
+	AuthoredAt     *time.Time `json:"authored_at,omitempty"`
+	Message        string     `json:"message"`
 	// Files changed, repository-relative; taken from Diff when empty.
 	Files     []string `json:"files,omitempty"`
 	Additions int      `json:"additions,omitempty"`
@@ -91,7 +92,7 @@ func (s *Service) StoreCommits(ctx context.Context, b CommitBatch) (int, error) 
 		message, _ := s.Redactor.Redact(c.Message)
 		rows[i] = warehouse.Commit{
 			OrgID: b.OrgID, Repo: repo, SHA: sha, Parents: c.Parents, Branch: c.Branch, AuthorName: c.AuthorName,
-			AuthorEmail: strings.ToLower(c.AuthorEmail), CommitterEmail: strings.ToLower(c.CommitterEmail), CommittedAt: c.CommittedAt,
+			AuthorEmail: strings.ToLower(c.AuthorEmail), CommitterEmail: strings.ToLower(c.CommitterEmail), CommittedAt: c.CommittedAt, AuthoredAt: c.AuthoredAt,
 			Message: message, Files: files, Additions: c.Additions, Deletions: c.Deletions, AddedLines: added, PatchID: c.PatchID, Source: b.Source,
 		}
 	}
@@ -341,6 +342,7 @@ func toSession(c warehouse.CorrelationConversation) correlate.Session {
 	s := correlate.Session{
 		ID: c.ID.String(), Tool: c.Tool, Repo: c.Repo, Cwd: c.Cwd, Branches: c.Branches, UserEmail: strings.ToLower(c.UserEmail),
 		FilesWritten: c.FilesWritten, Commands: c.Commands, MentionedHashes: c.MentionedHashes, CommitRefs: c.CommitRefs,
+		ZonelessTimes: c.Tool == "aider", // Aider writes local times without a zone
 	}
 	if c.StartedAt != nil {
 		s.StartedAt = *c.StartedAt
@@ -351,12 +353,18 @@ func toSession(c warehouse.CorrelationConversation) correlate.Session {
 	for _, h := range c.WrittenLines {
 		s.WrittenLines = append(s.WrittenLines, uint64(h))
 	}
+	for _, h := range c.ShownLines {
+		s.ShownLines = append(s.ShownLines, uint64(h))
+	}
 	return s
 }
 
 func toCorrelateCommit(c warehouse.Commit) correlate.Commit {
 	cc := correlate.Commit{SHA: c.SHA, Repo: c.Repo, Branch: c.Branch, AuthorName: c.AuthorName, AuthorEmail: c.AuthorEmail,
 		CommittedAt: c.CommittedAt, Message: c.Message, FilesChanged: c.Files, PatchID: c.PatchID}
+	if c.AuthoredAt != nil {
+		cc.AuthoredAt = *c.AuthoredAt
+	}
 	for _, h := range c.AddedLines {
 		cc.AddedLines = append(cc.AddedLines, uint64(h))
 	}

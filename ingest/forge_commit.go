@@ -167,12 +167,17 @@ func (d CommitDetail) CommitInput(branch string) CommitInput {
 	if committed.IsZero() {
 		committed = d.AuthoredAt
 	}
-	return CommitInput{
+	in := CommitInput{
 		SHA: d.SHA, Parents: d.Parents, Branch: branch,
 		AuthorName: d.AuthorName, AuthorEmail: d.AuthorEmail, CommitterEmail: d.CommitterEmail,
 		CommittedAt: committed, Message: d.Message, Files: files,
 		Additions: d.Stats.Additions, Deletions: d.Stats.Deletions, Diff: d.Diff,
 	}
+	if !d.AuthoredAt.IsZero() {
+		authored := d.AuthoredAt
+		in.AuthoredAt = &authored
+	}
+	return in
 }
 
 // CommitInput turns a webhook commit into what Service.StoreCommits takes,

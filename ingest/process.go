@@ -91,7 +91,9 @@ func (s *Service) merge(ctx context.Context, tx pgx.Tx, capture warehouse.RawCap
 	if len(conv.CommitRefs) > 0 {
 		row.CommitRefs, _ = json.Marshal(conv.CommitRefs)
 	}
-	row.WrittenLines, row.MentionedHashes = correlationFeatures(conv)
+	sess := correlate.SessionFromConversation(conv)
+	row.WrittenLines, row.ShownLines = toInt64(sess.WrittenLines), toInt64(sess.ShownLines)
+	row.MentionedHashes, row.CommitHashes = sess.MentionedHashes, sess.CommitRefs
 	before, _ := warehouse.GetConversationByExternalID(ctx, tx, string(conv.Tool), conv.ExternalID)
 	id, inserted, err := warehouse.UpsertConversation(ctx, tx, row)
 	if err != nil {
@@ -286,27 +288,11 @@ func (s *Service) CaptureReport(ctx context.Context, orgID, captureID uuid.UUID)
 	return c, rep, nil
 }
 
-// correlationFeatures extracts what commit linking compares: hashes of the
-// code lines the assistant wrote, and commit hashes named in the text.
-func correlationFeatures(c transcript.Conversation) ([]int64, []string) {
-	var lines []int64
-	var hashes []string
-	seen := map[string]bool{}
-	for _, m := range c.Messages {
-		for _, h := range correlate.AssistantLines(m.ToolCalls) {
-			lines = append(lines, int64(h))
-		}
-		if m.Role == transcript.RoleAssistant {
-			for _, h := range correlate.EditBlockLines(m.Text) {
-				lines = append(lines, int64(h))
-			}
-		}
-		for _, h := range correlate.HashesMentioned(m.Text) {
-			if !seen[h] {
-				seen[h] = true
-				hashes = append(hashes, h)
-			}
-		}
+// toInt64 stores unsigned line hashes in Postgres bigints (same bits).
+func toInt64(hashes []uint64) []int64 {
+	out := make([]int64, len(hashes))
+	for i, h := range hashes {
+		out[i] = int64(h)
 	}
-	return lines, hashes
+	return out
 }

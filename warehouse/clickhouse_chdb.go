@@ -41,10 +41,7 @@ import (
 
 // chdbLib holds the library's functions.
 type chdbLib struct {
-	path     string
-	handle   uintptr
-	closeSym uintptr
-	exitOnce sync.Once
+	path    string
 	connect func(argc int32, argv []*byte) unsafe.Pointer
 	close   func(conn unsafe.Pointer)
 	query   func(conn unsafe.Pointer, query []byte, format []byte) unsafe.Pointer
@@ -78,7 +75,7 @@ func loadChDBLib(path string) (*chdbLib, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open chDB library %s: %w %s", abs, err, hint)
 	}
-	lib := &chdbLib{path: abs, handle: handle}
+	lib := &chdbLib{path: abs}
 	for _, f := range []struct {
 		fptr any
 		name string
@@ -96,32 +93,8 @@ func loadChDBLib(path string) (*chdbLib, error) {
 			return nil, fmt.Errorf("open chDB library %s: missing symbol %s (expected chDB 3.x / libchdb 26.x): %w", abs, f.name, err)
 		}
 		purego.RegisterFunc(f.fptr, sym)
-		if f.name == "chdb_close_conn" {
-			lib.closeSym = sym
-		}
 	}
 	return lib, nil
-}
-
-// closeAtExit has the C runtime close the session before libchdb's static
-// destructors run at exit. Those crash (and ClickHouse's fault handler then
-// stalls for minutes) when a session is still open. A Go program normally
-// exits without running C exit handlers, but one built with -race exits
-// through the C library, and test binaries keep their session open to the
-// end. The handler is registered after the library's own, so it runs before
-// them. chdb_connect always returns the address of the library's single
-// global connection pointer and chdb_close_conn ignores a NULL one, so one
-// registration covers every session of the process, open or closed.
-func (l *chdbLib) closeAtExit(connPtr unsafe.Pointer) {
-	l.exitOnce.Do(func() {
-		sym, err := purego.Dlsym(l.handle, "__cxa_atexit")
-		if err != nil {
-			return
-		}
-		var cxaAtexit func(fn uintptr, arg unsafe.Pointer, dso uintptr) int32
-		purego.RegisterFunc(&cxaAtexit, sym)
-		cxaAtexit(l.closeSym, connPtr, 0)
-	})
 }
 
 // chdbSession is the process's chDB connection, shared by every handle.
@@ -190,7 +163,6 @@ func openChDB(ctx context.Context, dataDir, libPath string) (ClickHouse, error) 
 		p.lib.close(s.connPtr)
 		return nil, fmt.Errorf("open chDB at %s: chdb_connect returned no connection", dir)
 	}
-	p.lib.closeAtExit(s.connPtr)
 	p.session = s
 	return &chdbClickHouse{s: s}, nil
 }

@@ -14,6 +14,8 @@ import (
 	"github.com/context-intelligence/ctxintel/warehouse/warehousetest"
 )
 
+func TestMain(m *testing.M) { warehousetest.Main(m) }
+
 // chBundle is what a ClickHouse test works with: the shared chDB session and
 // an organization of its own to write under.
 type chBundle struct {

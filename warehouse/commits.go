@@ -11,32 +11,33 @@ import (
 
 // Commit is a stored commit.
 type Commit struct {
-	OrgID          uuid.UUID `json:"-"`
-	ID             uuid.UUID `json:"id"`
-	Repo           string    `json:"repo"`
-	SHA            string    `json:"sha"`
-	Parents        []string  `json:"parents"`
-	Branch         string    `json:"branch,omitempty"`
-	AuthorName     string    `json:"author_name"`
-	AuthorEmail    string    `json:"author_email"`
-	CommitterEmail string    `json:"committer_email,omitempty"`
-	CommittedAt    time.Time `json:"committed_at"`
-	Message        string    `json:"message"`
-	Files          []string  `json:"files"`
-	Additions      int       `json:"additions"`
-	Deletions      int       `json:"deletions"`
-	AddedLines     []int64   `json:"-"`
-	PatchID        string    `json:"patch_id,omitempty"`
-	Source         string    `json:"source"`
+	OrgID          uuid.UUID  `json:"-"`
+	ID             uuid.UUID  `json:"id"`
+	Repo           string     `json:"repo"`
+	SHA            string     `json:"sha"`
+	Parents        []string   `json:"parents"`
+	Branch         string     `json:"branch,omitempty"`
+	AuthorName     string     `json:"author_name"`
+	AuthorEmail    string     `json:"author_email"`
+	CommitterEmail string     `json:"committer_email,omitempty"`
+	CommittedAt    time.Time  `json:"committed_at"`
+	AuthoredAt     *time.Time `json:"authored_at,omitempty"`
+	Message        string     `json:"message"`
+	Files          []string   `json:"files"`
+	Additions      int        `json:"additions"`
+	Deletions      int        `json:"deletions"`
+	AddedLines     []int64    `json:"-"`
+	PatchID        string     `json:"patch_id,omitempty"`
+	Source         string     `json:"source"`
 }
 
 const commitColumns = `c.org_id, c.id, c.repo, c.sha, c.parents, c.branch, c.author_name, c.author_email, c.committer_email,
-	c.committed_at, c.message, c.files, c.additions, c.deletions, c.added_lines, c.patch_id, c.source`
+	c.committed_at, c.message, c.files, c.additions, c.deletions, c.added_lines, c.patch_id, c.source, c.authored_at`
 
 func scanCommit(row interface{ Scan(...any) error }) (Commit, error) {
 	var c Commit
 	err := row.Scan(&c.OrgID, &c.ID, &c.Repo, &c.SHA, &c.Parents, &c.Branch, &c.AuthorName, &c.AuthorEmail, &c.CommitterEmail,
-		&c.CommittedAt, &c.Message, &c.Files, &c.Additions, &c.Deletions, &c.AddedLines, &c.PatchID, &c.Source)
+		&c.CommittedAt, &c.Message, &c.Files, &c.Additions, &c.Deletions, &c.AddedLines, &c.PatchID, &c.Source, &c.AuthoredAt)
 	return c, translate(err)
 }
 
@@ -47,8 +48,8 @@ func scanCommit(row interface{ Scan(...any) error }) (Commit, error) {
 func UpsertCommit(ctx context.Context, q Querier, c Commit) (Commit, bool, error) {
 	var inserted bool
 	row := q.QueryRow(ctx, `insert into commits as c (org_id, repo, sha, parents, branch, author_name, author_email, committer_email,
-			committed_at, message, files, additions, deletions, added_lines, patch_id, source)
-		values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
+			committed_at, message, files, additions, deletions, added_lines, patch_id, source, authored_at)
+		values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
 		on conflict (org_id, repo, sha) do update set
 			parents = case when cardinality(c.parents) = 0 then excluded.parents else c.parents end,
 			branch = coalesce(nullif(c.branch, ''), excluded.branch),
@@ -57,13 +58,14 @@ func UpsertCommit(ctx context.Context, q Querier, c Commit) (Commit, bool, error
 			deletions = greatest(c.deletions, excluded.deletions),
 			added_lines = case when cardinality(c.added_lines) = 0 then excluded.added_lines else c.added_lines end,
 			patch_id = coalesce(nullif(c.patch_id, ''), excluded.patch_id),
+			authored_at = coalesce(c.authored_at, excluded.authored_at),
 			updated_at = now()
 		returning `+commitColumns+`, (xmax = 0)`,
 		c.OrgID, c.Repo, c.SHA, nonNil(c.Parents), c.Branch, c.AuthorName, c.AuthorEmail, c.CommitterEmail,
-		c.CommittedAt, c.Message, nonNil(c.Files), c.Additions, c.Deletions, nonNilInt(c.AddedLines), c.PatchID, c.Source)
+		c.CommittedAt, c.Message, nonNil(c.Files), c.Additions, c.Deletions, nonNilInt(c.AddedLines), c.PatchID, c.Source, c.AuthoredAt)
 	var out Commit
 	err := row.Scan(&out.OrgID, &out.ID, &out.Repo, &out.SHA, &out.Parents, &out.Branch, &out.AuthorName, &out.AuthorEmail, &out.CommitterEmail,
-		&out.CommittedAt, &out.Message, &out.Files, &out.Additions, &out.Deletions, &out.AddedLines, &out.PatchID, &out.Source, &inserted)
+		&out.CommittedAt, &out.Message, &out.Files, &out.Additions, &out.Deletions, &out.AddedLines, &out.PatchID, &out.Source, &out.AuthoredAt, &inserted)
 	if err != nil {
 		return out, false, fmt.Errorf("upsert commit %s: %w", c.SHA, translate(err))
 	}
@@ -140,23 +142,25 @@ type CorrelationConversation struct {
 	EndedAt         *time.Time
 	FilesWritten    []string
 	WrittenLines    []int64
+	ShownLines      []int64
 	Commands        []string
 	MentionedHashes []string
 	CommitRefs      []string
 }
 
-const correlationSelect = `select c.id, c.tool, c.repo, c.cwd, c.git_branches, u.email, c.started_at, c.ended_at,
+// correlationSelect reads the features; a conversation whose format records
+// no time (Cursor) is anchored at when it was captured.
+const correlationSelect = `select c.id, c.tool, c.repo, c.cwd, c.git_branches, u.email, coalesce(c.started_at, c.occurred_at), c.ended_at,
 	coalesce((select array_agg(distinct f) from tool_calls t, unnest(t.files_written) f where t.org_id = c.org_id and t.conversation_id = c.id), '{}'),
 	c.written_lines,
 	coalesce((select array_agg(cmd) from tool_calls t, unnest(t.commands) cmd where t.org_id = c.org_id and t.conversation_id = c.id), '{}'),
-	c.mentioned_hashes,
-	coalesce((select array_agg(r->>'hash') from jsonb_array_elements(c.commit_refs) r), '{}')
+	c.mentioned_hashes, c.commit_hashes, c.shown_lines
 	from conversations c join users u on u.id = c.user_id`
 
 func scanCorrelation(row interface{ Scan(...any) error }) (CorrelationConversation, error) {
 	var c CorrelationConversation
 	err := row.Scan(&c.ID, &c.Tool, &c.Repo, &c.Cwd, &c.Branches, &c.UserEmail, &c.StartedAt, &c.EndedAt,
-		&c.FilesWritten, &c.WrittenLines, &c.Commands, &c.MentionedHashes, &c.CommitRefs)
+		&c.FilesWritten, &c.WrittenLines, &c.Commands, &c.MentionedHashes, &c.CommitRefs, &c.ShownLines)
 	return c, translate(err)
 }
 
@@ -175,7 +179,7 @@ func ConversationsNear(ctx context.Context, q Querier, from, to time.Time, sha s
 	rows, err := q.Query(ctx, correlationSelect+`
 		where (c.occurred_at <= $2 and coalesce(c.ended_at, c.occurred_at) >= $1)
 			or exists (select 1 from unnest(c.mentioned_hashes) h where $3 like h || '%')
-			or exists (select 1 from jsonb_array_elements(c.commit_refs) r where $3 like (r->>'hash') || '%')
+			or exists (select 1 from unnest(c.commit_hashes) h where $3 like h || '%')
 		order by c.occurred_at limit $4`, from, to, sha, limit)
 	if err != nil {
 		return nil, fmt.Errorf("list candidate conversations: %w", translate(err))
@@ -241,7 +245,7 @@ func CommitsOfConversation(ctx context.Context, q Querier, conversationID uuid.U
 		var lc LinkedCommit
 		c := &lc.Commit
 		if err := rows.Scan(&c.OrgID, &c.ID, &c.Repo, &c.SHA, &c.Parents, &c.Branch, &c.AuthorName, &c.AuthorEmail, &c.CommitterEmail,
-			&c.CommittedAt, &c.Message, &c.Files, &c.Additions, &c.Deletions, &c.AddedLines, &c.PatchID, &c.Source, &lc.Confidence, &lc.Evidence); err != nil {
+			&c.CommittedAt, &c.Message, &c.Files, &c.Additions, &c.Deletions, &c.AddedLines, &c.PatchID, &c.Source, &c.AuthoredAt, &lc.Confidence, &lc.Evidence); err != nil {
 			return nil, translate(err)
 		}
 		out = append(out, lc)

@@ -42,6 +42,8 @@ type Conversation struct {
 	// commit hashes named in the conversation (see package correlate).
 	WrittenLines    []int64   `json:"-"`
 	MentionedHashes []string  `json:"-"`
+	ShownLines      []int64   `json:"-"`
+	CommitHashes    []string  `json:"-"`
 	CreatedAt       time.Time `json:"created_at"`
 	UpdatedAt       time.Time `json:"updated_at"`
 	// OccurredAt orders conversations: StartedAt, or CreatedAt when the
@@ -106,8 +108,8 @@ func UpsertConversation(ctx context.Context, q Querier, c Conversation) (id uuid
 	err = q.QueryRow(ctx, `insert into conversations (org_id, user_id, tool, tool_version, format, external_id, parent_external_id,
 			title, cwd, git_remote, repo, git_branches, git_commit, models, started_at, ended_at, files_touched,
 			input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, reasoning_tokens, redactions, commit_refs, last_capture_id,
-			written_lines, mentioned_hashes)
-		values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27)
+			written_lines, mentioned_hashes, shown_lines, commit_hashes)
+		values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29)
 		on conflict (org_id, tool, external_id) do update set
 			tool_version = case when excluded.tool_version <> '' then excluded.tool_version else conversations.tool_version end,
 			parent_external_id = coalesce(nullif(conversations.parent_external_id, ''), excluded.parent_external_id),
@@ -132,12 +134,14 @@ func UpsertConversation(ctx context.Context, q Querier, c Conversation) (id uuid
 			last_capture_id = excluded.last_capture_id,
 			written_lines = array(select distinct unnest(conversations.written_lines || excluded.written_lines)),
 			mentioned_hashes = array(select distinct unnest(conversations.mentioned_hashes || excluded.mentioned_hashes)),
+			shown_lines = array(select distinct unnest(conversations.shown_lines || excluded.shown_lines)),
+			commit_hashes = array(select distinct unnest(conversations.commit_hashes || excluded.commit_hashes)),
 			updated_at = now()
 		returning id, (xmax = 0)`,
 		c.OrgID, c.UserID, c.Tool, c.ToolVersion, c.Format, c.ExternalID, c.ParentExternalID,
 		c.Title, c.Cwd, c.GitRemote, c.Repo, nonNil(c.GitBranches), c.GitCommit, nonNil(c.Models), c.StartedAt, c.EndedAt,
 		nonNil(c.FilesTouched), c.Tokens.Input, c.Tokens.Output, c.Tokens.CacheRead, c.Tokens.CacheWrite, c.Tokens.Reasoning,
-		redactions, refs, c.LastCaptureID, nonNilInt(c.WrittenLines), nonNil(c.MentionedHashes)).Scan(&id, &inserted)
+		redactions, refs, c.LastCaptureID, nonNilInt(c.WrittenLines), nonNil(c.MentionedHashes), nonNilInt(c.ShownLines), nonNil(c.CommitHashes)).Scan(&id, &inserted)
 	if err != nil {
 		return id, false, fmt.Errorf("upsert conversation %s/%s: %w", c.Tool, c.ExternalID, translate(err))
 	}

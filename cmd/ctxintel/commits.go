@@ -48,12 +48,12 @@ func repoRemote(ctx context.Context, repo string) (string, error) {
 func readCommits(ctx context.Context, repo string, shas []string, branch string) ([]ingest.CommitInput, error) {
 	out := make([]ingest.CommitInput, 0, len(shas))
 	for _, sha := range shas {
-		meta, err := git(ctx, repo, "show", "-s", "--format=%H%x00%P%x00%an%x00%ae%x00%ce%x00%cI%x00%B", sha)
+		meta, err := git(ctx, repo, "show", "-s", "--format=%H%x00%P%x00%an%x00%ae%x00%ce%x00%cI%x00%aI%x00%B", sha)
 		if err != nil {
 			return nil, err
 		}
-		f := strings.SplitN(meta, "\x00", 7)
-		if len(f) != 7 {
+		f := strings.SplitN(meta, "\x00", 8)
+		if len(f) != 8 {
 			return nil, fmt.Errorf("git show %s: unexpected output", sha)
 		}
 		at, err := time.Parse(time.RFC3339, f[5])
@@ -61,7 +61,10 @@ func readCommits(ctx context.Context, repo string, shas []string, branch string)
 			return nil, fmt.Errorf("commit %s: committer date %q: %w", sha, f[5], err)
 		}
 		c := ingest.CommitInput{SHA: f[0], Parents: strings.Fields(f[1]), AuthorName: f[2], AuthorEmail: f[3], CommitterEmail: f[4],
-			CommittedAt: at, Message: strings.TrimRight(f[6], "\n"), Branch: branch}
+			CommittedAt: at, Message: strings.TrimRight(f[7], "\n"), Branch: branch}
+		if authored, err := time.Parse(time.RFC3339, f[6]); err == nil {
+			c.AuthoredAt = &authored
+		}
 		diff, err := git(ctx, repo, "show", "--format=", "--patch", "--no-color", "--no-ext-diff", sha)
 		if err != nil {
 			return nil, err

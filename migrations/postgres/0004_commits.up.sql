@@ -1,10 +1,15 @@
 -- Commits and their links to conversations.
 
--- What correlation needs from a conversation, computed when it is stored:
--- hashes of code lines the assistant wrote and commit hashes it named.
+-- What correlation needs from a conversation, computed when it is stored
+-- (correlate.SessionFromConversation): hashes of code lines the assistant
+-- wrote and of code it only showed, commit hashes named in the text, and
+-- hashes of commits the transcript records as made (Aider's "> Commit",
+-- git's "[branch abc1234]" output of the assistant's own commits).
 alter table conversations
 	add column written_lines bigint[] not null default '{}',
-	add column mentioned_hashes text[] not null default '{}';
+	add column shown_lines bigint[] not null default '{}',
+	add column mentioned_hashes text[] not null default '{}',
+	add column commit_hashes text[] not null default '{}';
 
 create table repositories (
 	org_id         uuid not null references organizations (id) on delete cascade,
@@ -33,6 +38,8 @@ create table commits (
 	author_email    text not null default '',
 	committer_email text not null default '',
 	committed_at    timestamptz not null,
+	-- The author date survives rebases and amends; committed_at does not.
+	authored_at     timestamptz,
 	message         text not null default '',
 	files           text[] not null default '{}',
 	additions       integer not null default 0,

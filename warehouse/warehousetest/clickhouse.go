@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -18,22 +20,61 @@ var (
 	chOnce sync.Once
 	chConn warehouse.ClickHouse
 	chErr  error
+	// mainInstalled is set by Main, which closes the session at the end.
+	mainInstalled atomic.Bool
 )
+
+// Main is the TestMain of every test package that uses ClickHouse:
+//
+//	func TestMain(m *testing.M) { warehousetest.Main(m) }
+//
+// It runs the tests and then closes the chDB session. The session must be
+// closed before the process exits through the C library, as test binaries
+// built with -race do: libchdb's static destructors crash on an open
+// session, after ClickHouse's fault handler has stalled for minutes.
+func Main(m *testing.M) {
+	mainInstalled.Store(true)
+	code := m.Run()
+	if chConn != nil {
+		_ = chConn.Close()
+	}
+	os.Exit(code)
+}
 
 // ClickHouse returns this test binary's chDB session, with every ClickHouse
 // migration applied. A process can hold only one chDB session, so all tests
-// share it (it lives in a temporary directory that outlives any one test and
-// is never closed); they isolate by writing under fresh random org ids.
+// share it (it lives in a temporary directory that outlives any one test;
+// Main closes it at the end); they isolate by writing under fresh random org
+// ids. The package's TestMain should be Main (required with -race).
 //
 // The library comes from CHDB_LIB_PATH, by default .deps/lib/libchdb.so in
 // the module root. A missing library fails the test: it is never skipped.
 func ClickHouse(tb testing.TB) warehouse.ClickHouse {
 	tb.Helper()
+	if !mainInstalled.Load() && raceBuild() {
+		tb.Fatalf("test ClickHouse (chDB): a -race test binary exits through libchdb's exit handlers, which crash on an open session: " +
+			"add `func TestMain(m *testing.M) { warehousetest.Main(m) }` to this test package")
+	}
 	chOnce.Do(func() { chConn, chErr = openTestClickHouse() })
 	if chErr != nil {
 		tb.Fatalf("test ClickHouse (chDB): %v (run `make setup` to fetch libchdb, or set CHDB_LIB_PATH)", chErr)
 	}
 	return chConn
+}
+
+// raceBuild reports whether this binary was built with -race, the case in
+// which the process exits through the C library's exit handlers.
+func raceBuild() bool {
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		return false
+	}
+	for _, s := range info.Settings {
+		if s.Key == "-race" {
+			return s.Value == "true"
+		}
+	}
+	return false
 }
 
 // ChDBLibPath is the libchdb.so the tests use: CHDB_LIB_PATH, or
