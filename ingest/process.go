@@ -75,6 +75,9 @@ func (s *Service) log() *slog.Logger {
 // merge stores one parsed conversation, appending only messages the store
 // does not have yet.
 func (s *Service) merge(ctx context.Context, tx pgx.Tx, capture warehouse.RawCapture, conv transcript.Conversation) (ConversationReport, error) {
+	if conv.GitRemote == "" {
+		conv.GitRemote = capture.GitRemote
+	}
 	findings := s.redactConversation(&conv)
 	cr := Summarize(conv)
 	cr.Redactions = findings

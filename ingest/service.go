@@ -78,6 +78,9 @@ type Upload struct {
 	Name   string
 	Data   []byte
 	Format transcript.Format // empty = detect
+	// GitRemote is the remote of the transcript's working directory, as
+	// the client found it; used when the transcript records none.
+	GitRemote string
 }
 
 // Stored is what Store did.
@@ -130,7 +133,7 @@ func (s *Service) Store(ctx context.Context, u Upload) (Stored, error) {
 	var out Stored
 	err = s.DB.InOrg(ctx, u.OrgID, func(tx pgx.Tx) error {
 		c, inserted, err := warehouse.InsertRawCapture(ctx, tx, warehouse.RawCapture{
-			OrgID: u.OrgID, UserID: u.UserID, SourceName: u.Name, Format: string(format),
+			OrgID: u.OrgID, UserID: u.UserID, SourceName: u.Name, GitRemote: redactRemote(s.Redactor, u.GitRemote), Format: string(format),
 			SHA256: sum[:], SizeBytes: int64(len(redacted)), Payload: payload, Redactions: findings,
 		})
 		if err != nil {
@@ -185,4 +188,13 @@ func decompress(b []byte) ([]byte, error) {
 // isPrefix reports whether older is the start of newer: a grown file.
 func isPrefix(older, newer []byte) bool {
 	return len(older) <= len(newer) && bytes.Equal(newer[:len(older)], older)
+}
+
+// redactRemote drops credentials a remote URL may carry (https://token@…).
+func redactRemote(r *redact.Redactor, remote string) string {
+	if remote == "" {
+		return ""
+	}
+	out, _ := r.Redact(remote)
+	return out
 }

@@ -24,6 +24,7 @@ type RawCapture struct {
 	ID          uuid.UUID
 	UserID      uuid.UUID
 	SourceName  string
+	GitRemote   string
 	Format      string
 	SHA256      []byte
 	SizeBytes   int64
@@ -37,12 +38,12 @@ type RawCapture struct {
 	ProcessedAt *time.Time
 }
 
-const captureColumns = `org_id, id, user_id, source_name, format, sha256, size_bytes, payload, redactions, status, error, report, attempts, created_at, processed_at`
+const captureColumns = `org_id, id, user_id, source_name, git_remote, format, sha256, size_bytes, payload, redactions, status, error, report, attempts, created_at, processed_at`
 
 func scanCapture(row interface{ Scan(...any) error }) (RawCapture, error) {
 	var c RawCapture
 	var redactions []byte
-	err := row.Scan(&c.OrgID, &c.ID, &c.UserID, &c.SourceName, &c.Format, &c.SHA256, &c.SizeBytes, &c.Payload,
+	err := row.Scan(&c.OrgID, &c.ID, &c.UserID, &c.SourceName, &c.GitRemote, &c.Format, &c.SHA256, &c.SizeBytes, &c.Payload,
 		&redactions, &c.Status, &c.Error, &c.Report, &c.Attempts, &c.CreatedAt, &c.ProcessedAt)
 	if err != nil {
 		return c, translate(err)
@@ -58,10 +59,10 @@ func InsertRawCapture(ctx context.Context, q Querier, c RawCapture) (RawCapture,
 	if err != nil {
 		return c, false, err
 	}
-	row := q.QueryRow(ctx, `insert into raw_captures (org_id, user_id, source_name, format, sha256, size_bytes, payload, redactions)
-		values ($1, $2, $3, $4, $5, $6, $7, $8)
+	row := q.QueryRow(ctx, `insert into raw_captures (org_id, user_id, source_name, format, sha256, size_bytes, payload, redactions, git_remote)
+		values ($1, $2, $3, $4, $5, $6, $7, $8, $9)
 		on conflict (org_id, sha256) do nothing
-		returning `+captureColumns, c.OrgID, c.UserID, c.SourceName, c.Format, c.SHA256, c.SizeBytes, c.Payload, redactions)
+		returning `+captureColumns, c.OrgID, c.UserID, c.SourceName, c.Format, c.SHA256, c.SizeBytes, c.Payload, redactions, c.GitRemote)
 	stored, err := scanCapture(row)
 	if err == nil {
 		return stored, true, nil

@@ -89,7 +89,8 @@ func (h *captureHandlers) upload(format transcript.Format) http.HandlerFunc {
 				return
 			}
 		}
-		stored, err := h.ing.Store(r.Context(), ingest.Upload{OrgID: p.OrgID, UserID: p.UserID, Name: name, Data: data, Format: f})
+		stored, err := h.ing.Store(r.Context(), ingest.Upload{OrgID: p.OrgID, UserID: p.UserID, Name: name, Data: data, Format: f,
+			GitRemote: r.Header.Get("X-Git-Remote")})
 		switch {
 		case errors.Is(err, ingest.ErrTooLarge):
 			writeError(w, r, http.StatusRequestEntityTooLarge, "too_large", err.Error())

@@ -9,10 +9,12 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"os"
 	"strings"
 	"time"
 
 	"github.com/context-intelligence/ctxintel/ingest"
+	"github.com/context-intelligence/ctxintel/ingest/transcript"
 )
 
 // apiClient is the CLI's side of the capture API.
@@ -41,6 +43,7 @@ func (e *apiError) Error() string {
 // up to wait for the server to process it. The report's status is
 // "pending" when processing was still under way.
 func (c *apiClient) upload(ctx context.Context, name string, data []byte, wait time.Duration) (ingest.Report, error) {
+	remote := localRemote(ctx, name, data)
 	var body bytes.Buffer
 	zw := gzip.NewWriter(&body)
 	zw.Write(data) //nolint:errcheck // writes to memory
@@ -53,6 +56,9 @@ func (c *apiClient) upload(ctx context.Context, name string, data []byte, wait t
 	req.Header.Set("Content-Type", "application/octet-stream")
 	req.Header.Set("Content-Encoding", "gzip")
 	req.Header.Set("X-Filename", name)
+	if remote != "" {
+		req.Header.Set("X-Git-Remote", remote)
+	}
 	return c.do(req)
 }
 
@@ -97,4 +103,26 @@ func newAPIError(status int, raw []byte) *apiError {
 		e.Error.Message = strings.TrimSpace(string(raw))
 	}
 	return &apiError{Status: status, Code: e.Error.Code, Message: e.Error.Message}
+}
+
+// localRemote finds the git remote of the transcript's working directory
+// on this machine, for transcripts that record a cwd but no remote
+// (Claude Code, Gemini, Cursor, Aider): commit linking needs the
+// repository.
+func localRemote(ctx context.Context, name string, data []byte) string {
+	res := transcript.Parse(name, data, "", transcript.Limits{})
+	for _, c := range res.Conversations {
+		if c.GitRemote != "" {
+			return ""
+		}
+		if c.Cwd == "" {
+			continue
+		}
+		if info, err := os.Stat(c.Cwd); err == nil && info.IsDir() {
+			if remote, err := git(ctx, c.Cwd, "remote", "get-url", "origin"); err == nil {
+				return strings.TrimSpace(remote)
+			}
+		}
+	}
+	return ""
 }

@@ -70,6 +70,12 @@ func TestCommitsAndLinks(t *testing.T) {
 	res, err := s.importJSON(t, tdir)
 	require.NoError(t, err)
 	convID := res.Files[0].Conversations[0].ID.String()
+	// Claude Code records no remote; import found it from the cwd.
+	var conv struct {
+		Repo string `json:"repo"`
+	}
+	getInto(t, s, "/api/v1/conversations/"+convID, &conv)
+	require.Equal(t, "github.com/acme/widget", conv.Repo)
 
 	// The assistant's commit, and an unrelated one the same day.
 	require.NoError(t, os.MkdirAll(filepath.Join(repo, "calc"), 0o750))

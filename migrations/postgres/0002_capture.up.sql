@@ -10,6 +10,9 @@ create table raw_captures (
 	-- The file's name or path as the client gave it (for messages and to
 	-- recognise a grown file from the same source).
 	source_name   text not null default '',
+	-- The remote of the transcript's working directory as the capturing
+	-- client found it (most formats record a cwd but no remote).
+	git_remote    text not null default '',
 	format        text not null,
 	-- SHA-256 of the redacted bytes: identical uploads are stored once.
 	sha256        bytea not null check (length(sha256) = 32),

@@ -20,6 +20,7 @@ var (
 	chOnce sync.Once
 	chConn warehouse.ClickHouse
 	chErr  error
+	chDir  string // the session's data directory
 	// mainInstalled is set by Main, which closes the session at the end.
 	mainInstalled atomic.Bool
 )
@@ -28,15 +29,16 @@ var (
 //
 //	func TestMain(m *testing.M) { warehousetest.Main(m) }
 //
-// It runs the tests and then closes the chDB session. The session must be
+// It runs the tests and then closes the chDB session and removes its data
+// directory. The session must be
 // closed before the process exits through the C library, as test binaries
 // built with -race do: libchdb's static destructors crash on an open
 // session, after ClickHouse's fault handler has stalled for minutes.
 func Main(m *testing.M) {
 	mainInstalled.Store(true)
 	code := m.Run()
-	if chConn != nil {
-		_ = chConn.Close()
+	if chConn != nil && chConn.Close() == nil {
+		_ = os.RemoveAll(chDir)
 	}
 	os.Exit(code)
 }
@@ -103,8 +105,8 @@ func ChDBLibPath() (string, error) {
 const chTestDirPrefix = "ctxintel-chdb-test-"
 
 // removeStaleTestDirs deletes the data directories of test runs from more
-// than a day ago: a session is never closed, so its directory cannot be
-// removed by the run that made it.
+// than a day ago that Main did not remove (a package without Main, a killed
+// run, fuzz workers).
 func removeStaleTestDirs() {
 	old, _ := filepath.Glob(filepath.Join(os.TempDir(), chTestDirPrefix+"*"))
 	for _, dir := range old {
@@ -127,6 +129,7 @@ func openTestClickHouse() (warehouse.ClickHouse, error) {
 	if err != nil {
 		return nil, err
 	}
+	chDir = dir
 	ctx := context.Background()
 	ch, err := warehouse.OpenClickHouse(ctx, warehouse.ClickHouseConfig{DataDir: dir, LibPath: lib})
 	if err != nil {
