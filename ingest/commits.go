@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
@@ -63,6 +64,9 @@ var ErrInvalidCommit = errors.New("invalid commit")
 // StoreCommits validates and stores commits and enqueues their linking, in
 // one transaction. It returns how many were new.
 func (s *Service) StoreCommits(ctx context.Context, b CommitBatch) (int, error) {
+	if len(b.Remote) > 2048 || !utf8.ValidString(b.Remote) || strings.ContainsRune(b.Remote, 0) {
+		return 0, fmt.Errorf("%w: remote is not a repository URL (invalid or over 2048 bytes)", ErrInvalidCommit)
+	}
 	repo := NormalizeRemote(b.Remote)
 	if repo == "" {
 		return 0, fmt.Errorf("%w: remote is empty; send the repository's remote URL (git remote get-url origin)", ErrInvalidCommit)
@@ -78,6 +82,9 @@ func (s *Service) StoreCommits(ctx context.Context, b CommitBatch) (int, error) 
 		}
 		if c.CommittedAt.IsZero() {
 			return 0, fmt.Errorf("%w: commit %s: committed_at is required", ErrInvalidCommit, sha)
+		}
+		if !utf8.ValidString(c.Message) || strings.ContainsRune(c.Message, 0) || len(c.Branch) > 512 || len(c.AuthorEmail) > 512 {
+			return 0, fmt.Errorf("%w: commit %s: message, branch or author is not valid text", ErrInvalidCommit, sha)
 		}
 		files := c.Files
 		var added []int64

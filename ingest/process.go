@@ -2,7 +2,9 @@ package ingest
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"time"
@@ -40,14 +42,21 @@ func (s *Service) Process(ctx context.Context, args ProcessCaptureArgs) (Report,
 		rep.Problems = res.Problems
 		for _, conv := range res.Conversations {
 			cr, err := s.merge(ctx, tx, c, conv)
+			if errors.Is(err, warehouse.ErrConflict) {
+				// Someone else's session id: not stored, said so, and the
+				// rest of the file still counts.
+				rep.Problems = append(rep.Problems, transcript.Problem{Severity: transcript.SeverityError, File: c.SourceName,
+					Message: fmt.Sprintf("session %s of %s was captured by another member of the organization; not imported", conv.ExternalID, conv.Tool)})
+				continue
+			}
 			if err != nil {
 				return err
 			}
 			rep.Conversations = append(rep.Conversations, cr)
 		}
 		rep.Status = warehouse.CaptureProcessed
-		if len(res.Conversations) == 0 && res.HasErrors() {
-			rep.Status, rep.Error = warehouse.CaptureFailed, firstError(res.Problems)
+		if len(rep.Conversations) == 0 && (res.HasErrors() || len(rep.Problems) > len(res.Problems)) {
+			rep.Status, rep.Error = warehouse.CaptureFailed, firstError(rep.Problems)
 		}
 		if err := warehouse.FinishRawCapture(ctx, tx, c.ID, rep.Status, rep.Error, rep, s.now()); err != nil {
 			return err
@@ -110,24 +119,35 @@ func (s *Service) merge(ctx context.Context, tx pgx.Tx, capture warehouse.RawCap
 			Seq: i, ExternalID: m.ExternalID, ParentExternalID: m.ParentExternalID, Role: string(m.Role),
 			Text: m.Text, Thinking: m.Thinking, Model: m.Model, SentAt: timePtr(m.Timestamp), Sidechain: m.Sidechain,
 			AgentID: m.AgentID, GitBranch: m.GitBranch, InputTokens: m.Tokens.Input, OutputTokens: m.Tokens.Output, SourceLine: m.Line,
+			ContentHash: contentHash(m),
 		}
 	}
-	newIDs, err := warehouse.InsertMessages(ctx, tx, capture.OrgID, id, dedupeByExternalID(msgs))
+	written, err := warehouse.InsertMessages(ctx, tx, capture.OrgID, id, dedupeByExternalID(msgs))
 	if err != nil {
 		return cr, err
 	}
-	cr.NewMessages = len(newIDs)
+	var changed []int64
+	for _, w := range written {
+		if w.Inserted {
+			cr.NewMessages++
+		} else {
+			changed = append(changed, w.ID)
+		}
+	}
+	if err := warehouse.ResetMessages(ctx, tx, changed); err != nil {
+		return cr, err
+	}
 	var calls []warehouse.ToolCall
 	for _, m := range conv.Messages {
-		mid, isNew := newIDs[m.ExternalID]
-		if !isNew {
+		w, ok := written[m.ExternalID]
+		if !ok {
 			continue
 		}
 		for j, t := range m.ToolCalls {
-			calls = append(calls, warehouse.ToolCall{MessageID: mid, Seq: j, ExternalID: t.ExternalID, Name: t.Name,
+			calls = append(calls, warehouse.ToolCall{MessageID: w.ID, Seq: j, ExternalID: t.ExternalID, Name: t.Name,
 				Input: t.Input, Output: t.Output, IsError: t.IsError, FilesRead: t.FilesRead, FilesWritten: t.FilesWritten, Commands: t.Commands})
 		}
-		delete(newIDs, m.ExternalID) // a repeated external id keeps its first message's calls only
+		delete(written, m.ExternalID) // a repeated external id keeps its first message's calls only
 	}
 	if err := warehouse.InsertToolCalls(ctx, tx, capture.OrgID, id, calls); err != nil {
 		return cr, err
@@ -136,7 +156,7 @@ func (s *Service) merge(ctx context.Context, tx pgx.Tx, capture warehouse.RawCap
 	if err != nil {
 		return cr, err
 	}
-	if cr.NewMessages > 0 {
+	if cr.NewMessages > 0 || len(changed) > 0 {
 		// Keyword-searchable now; semantically once this job has run.
 		if _, err := s.Jobs.InsertTx(ctx, tx, search.EmbedConversationArgs{OrgID: capture.OrgID, ConversationID: id}, nil); err != nil {
 			return cr, err
@@ -150,7 +170,7 @@ func (s *Service) merge(ctx context.Context, tx pgx.Tx, capture warehouse.RawCap
 	switch {
 	case inserted:
 		cr.Outcome = OutcomeNew
-	case cr.NewMessages > 0 || changed(before, row):
+	case cr.NewMessages > 0 || len(changed) > 0 || metadataChanged(before, row):
 		cr.Outcome = OutcomeUpdated
 	default:
 		cr.Outcome = OutcomeUnchanged
@@ -173,8 +193,8 @@ func dedupeByExternalID(msgs []warehouse.Message) []warehouse.Message {
 	return out
 }
 
-// changed reports whether a re-capture added descriptive information.
-func changed(before warehouse.Conversation, now warehouse.Conversation) bool {
+// metadataChanged reports whether a re-capture added descriptive information.
+func metadataChanged(before warehouse.Conversation, now warehouse.Conversation) bool {
 	if now.Title != "" && now.Title != before.Title {
 		return true
 	}
@@ -298,4 +318,28 @@ func toInt64(hashes []uint64) []int64 {
 		out[i] = int64(h)
 	}
 	return out
+}
+
+// FailCapture records that processing a capture failed for good (its job
+// used up its attempts): the capture is kept, marked failed with the
+// reason, so that `admin captures --status failed` shows it and
+// `admin reprocess --failed` can try again after a fix.
+func (s *Service) FailCapture(ctx context.Context, args ProcessCaptureArgs, cause error) error {
+	return s.DB.InOrg(ctx, args.OrgID, func(tx pgx.Tx) error {
+		return warehouse.FinishRawCapture(ctx, tx, args.CaptureID, warehouse.CaptureFailed, cause.Error(),
+			map[string]any{"status": warehouse.CaptureFailed, "error": cause.Error()}, s.now())
+	})
+}
+
+// contentHash digests everything stored of a message, to tell a changed
+// re-capture (a tool result that arrived, streamed text that grew) from an
+// unchanged one.
+func contentHash(m transcript.Message) []byte {
+	b, _ := json.Marshal(struct {
+		Text, Thinking, Model string
+		Tokens                transcript.Tokens
+		Calls                 []transcript.ToolCall
+	}{m.Text, m.Thinking, m.Model, m.Tokens, m.ToolCalls})
+	sum := sha256.Sum256(b)
+	return sum[:]
 }

@@ -222,3 +222,56 @@ func TestNormalizeRemote(t *testing.T) {
 		require.Equal(t, want, ingest.NormalizeRemote(in), in)
 	}
 }
+
+// TestSessionOfAnotherMember: a member cannot write into someone else's
+// conversation by reusing its session id.
+func TestSessionOfAnotherMember(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	ctx := context.Background()
+	session := uuid.NewString()
+	start := time.Date(2026, 11, 6, 9, 0, 0, 0, time.UTC)
+	_, rep := b.storeAndProcess(t, session+".jsonl", transcriptOf(session, 2, start))
+	require.Equal(t, ingest.OutcomeNew, rep.Conversations[0].Outcome)
+
+	mallory := warehousetest.Member(t, b.db, b.org.ID, nil)
+	stored, err := b.svc.Store(ctx, ingest.Upload{OrgID: b.org.ID, UserID: mallory.ID, Name: "x.jsonl", Data: []byte(transcriptOf(session, 3, start))})
+	require.NoError(t, err)
+	require.False(t, stored.Duplicate, "duplicates are per member")
+	rep, err = b.svc.Process(ctx, ingest.ProcessCaptureArgs{OrgID: b.org.ID, CaptureID: stored.Capture.ID})
+	require.NoError(t, err)
+	require.Empty(t, rep.Conversations)
+	require.Equal(t, "failed", rep.Status)
+	require.Contains(t, rep.Problems[0].Message, "captured by another member")
+	require.NoError(t, b.db.InOrg(ctx, b.org.ID, func(tx pgx.Tx) error {
+		var n int
+		require.NoError(t, tx.QueryRow(ctx, `select message_count from conversations where external_id = $1`, session).Scan(&n))
+		require.Equal(t, 4, n, "unchanged")
+		return nil
+	}))
+}
+
+// TestToolResultArrivingLater: a transcript captured between a tool call
+// and its result gets the result when captured again.
+func TestToolResultArrivingLater(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	ctx := context.Background()
+	session := uuid.NewString()
+	at := time.Date(2026, 11, 7, 9, 0, 0, 0, time.UTC).Format(time.RFC3339)
+	head := fmt.Sprintf(`{"type":"user","uuid":"u1","parentUuid":null,"sessionId":%q,"timestamp":%q,"message":{"role":"user","content":"run the tests"}}
+{"type":"assistant","uuid":"a1","parentUuid":"u1","sessionId":%q,"timestamp":%q,"message":{"role":"assistant","id":"m1","content":[{"type":"tool_use","id":"t1","name":"Bash","input":{"command":"go test ./..."}}]}}
+`, session, at, session, at)
+	tail := fmt.Sprintf(`{"type":"user","uuid":"u2","parentUuid":"a1","sessionId":%q,"timestamp":%q,"message":{"role":"user","content":[{"type":"tool_result","tool_use_id":"t1","content":"FAIL: TestLogin"}]}}
+`, session, at)
+	_, rep := b.storeAndProcess(t, session+".jsonl", head)
+	convID := *rep.Conversations[0].ID
+	_, rep = b.storeAndProcess(t, session+".jsonl", head+tail)
+	require.Equal(t, ingest.OutcomeUpdated, rep.Conversations[0].Outcome)
+	_, msgs, err := b.svc.GetConversation(ctx, b.org.ID, warehouse.Viewer{UserID: b.user.ID, Role: b.user.Role}, convID)
+	require.NoError(t, err)
+	require.Len(t, msgs, 2)
+	require.Len(t, msgs[1].ToolCalls, 1)
+	require.Equal(t, "FAIL: TestLogin", msgs[1].ToolCalls[0].Output)
+	require.Equal(t, []string{"go test ./..."}, msgs[1].ToolCalls[0].Commands)
+}

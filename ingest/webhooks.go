@@ -80,7 +80,10 @@ func (s *Service) ReceiveWebhook(ctx context.Context, orgID uuid.UUID, provider,
 	}
 	outcome := DeliveryAccepted
 	err := s.DB.InOrg(ctx, orgID, func(tx pgx.Tx) error {
-		inserted, err := warehouse.InsertWebhookDelivery(ctx, tx, orgID, provider, deliveryID, event, body)
+		// Stored redacted, like every payload (commit messages can hold
+		// secrets); redaction keeps the JSON valid for processing.
+		redacted, _ := s.Redactor.RedactBytes(body)
+		inserted, err := warehouse.InsertWebhookDelivery(ctx, tx, orgID, provider, deliveryID, event, redacted)
 		if err != nil || !inserted {
 			outcome = DeliveryDuplicate
 			return err
@@ -223,4 +226,9 @@ func firstNonEmpty(vals ...string) string {
 		}
 	}
 	return ""
+}
+
+// FailWebhook records that processing a delivery failed for good.
+func (s *Service) FailWebhook(ctx context.Context, args ProcessWebhookArgs, cause error) error {
+	return s.finishDelivery(ctx, args, "failed", cause.Error())
 }

@@ -6,6 +6,7 @@ package jobs
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"time"
@@ -107,6 +108,9 @@ type processCaptureWorker struct {
 
 func (w *processCaptureWorker) Work(ctx context.Context, job *river.Job[ingest.ProcessCaptureArgs]) error {
 	_, err := w.deps.Ingest.Process(ctx, job.Args)
+	if err != nil && job.Attempt >= job.MaxAttempts {
+		return errors.Join(err, w.deps.Ingest.FailCapture(ctx, job.Args, err))
+	}
 	return err
 }
 
@@ -149,7 +153,11 @@ type processWebhookWorker struct {
 }
 
 func (w *processWebhookWorker) Work(ctx context.Context, job *river.Job[ingest.ProcessWebhookArgs]) error {
-	return w.deps.Ingest.ProcessWebhook(ctx, job.Args)
+	err := w.deps.Ingest.ProcessWebhook(ctx, job.Args)
+	if err != nil && job.Attempt >= job.MaxAttempts {
+		return errors.Join(err, w.deps.Ingest.FailWebhook(ctx, job.Args, err))
+	}
+	return err
 }
 
 type projectLinkWorker struct {

@@ -187,7 +187,9 @@ func openAIEndpoint(cfg OpenAIConfig) (string, error) {
 // Model returns "openai:<model>:<dimensions>".
 // (The size is part of the name: vectors of one model at two sizes must
 // never be compared.)
-func (e *OpenAIEmbedder) Model() string { return fmt.Sprintf("openai:%s:%d", e.cfg.Model, e.cfg.Dimensions) }
+func (e *OpenAIEmbedder) Model() string {
+	return fmt.Sprintf("openai:%s:%d", e.cfg.Model, e.cfg.Dimensions)
+}
 
 // Dimensions returns the configured vector length.
 func (e *OpenAIEmbedder) Dimensions() int { return e.cfg.Dimensions }

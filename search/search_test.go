@@ -53,7 +53,7 @@ func useLite(t *testing.T) *search.USELite {
 
 type convo struct {
 	id, title, user, repo, branch, tool string
-	msgs                                 []string // alternating user / assistant
+	msgs                                []string // alternating user / assistant
 }
 
 type bundle struct {
@@ -156,14 +156,14 @@ func TestKeywordSearch(t *testing.T) {
 		want []string
 	}{
 		{"ERR_CONNECTION_RESET in useAuthToken.ts", []string{"Fetch fails in the auth hook"}},
-		{"getUserById", []string{"Fetch fails in the auth hook"}},                       // inside this.getUserById(42)
-		{"src/auth/jwt.go", []string{"JWT security issues"}},                             // a path
-		{"invalid memory address", []string{"Nil pointer in the billing worker"}},       // stack-trace words
-		{`"nil pointer dereference"`, []string{"Nil pointer in the billing worker"}},    // exact phrase
-		{"invoice.go:42", []string{"Nil pointer in the billing worker"}},                // file:line
-		{"expired tokens", []string{"JWT security issues"}},                             // stemming: expire, token
+		{"getUserById", []string{"Fetch fails in the auth hook"}},                    // inside this.getUserById(42)
+		{"src/auth/jwt.go", []string{"JWT security issues"}},                         // a path
+		{"invalid memory address", []string{"Nil pointer in the billing worker"}},    // stack-trace words
+		{`"nil pointer dereference"`, []string{"Nil pointer in the billing worker"}}, // exact phrase
+		{"invoice.go:42", []string{"Nil pointer in the billing worker"}},             // file:line
+		{"expired tokens", []string{"JWT security issues"}},                          // stemming: expire, token
 		{"migration OR grid", []string{"Running database migrations locally", "CSS grid layout for the dashboard"}},
-		{"token -refresh", []string{"JWT security issues"}},                             // exclusion
+		{"token -refresh", []string{"JWT security issues"}}, // exclusion
 		{`token -"ERR_CONNECTION_RESET"`, []string{"JWT security issues"}},
 		{"how do I run the migrations", []string{"Running database migrations locally"}}, // stop-words dropped
 	} {
@@ -276,4 +276,3 @@ func indexOf(list []string, s string) int {
 	}
 	return len(list) + 1
 }
-

@@ -182,7 +182,7 @@ func (s *Service) Search(ctx context.Context, req Request) (Result, error) {
 		}
 		if req.Mode != ModeKeyword {
 			t0 := time.Now()
-			vec, err := s.queryVector(ctx, parsed.Text)
+			vec, err := s.queryVector(ctx, req.OrgID, parsed.Text)
 			if err != nil {
 				return err
 			}
@@ -262,8 +262,10 @@ func dropStopWords(ctx context.Context, tx pgx.Tx, kq warehouse.KeywordQuery) (w
 }
 
 // queryVector embeds the query, from the cache when it was asked before.
-func (s *Service) queryVector(ctx context.Context, text string) ([]float32, error) {
-	key := s.Embedder.Model() + "\x00" + text
+// The cache is per organization: a hit is faster, and timing must not tell
+// one org what another searched.
+func (s *Service) queryVector(ctx context.Context, orgID uuid.UUID, text string) ([]float32, error) {
+	key := orgID.String() + "\x00" + s.Embedder.Model() + "\x00" + text
 	s.cacheMu.Lock()
 	if c, ok := s.cache[key]; ok {
 		c.used = time.Now()
@@ -428,7 +430,8 @@ func (s *Service) record(ctx context.Context, req Request, res Result) {
 		OrgID: req.OrgID, UserID: req.Viewer.UserID, Query: query, Mode: string(res.Mode), Filters: filters,
 		Results: len(res.Conversations), LatencyMS: res.TookMS, EmbedMS: res.EmbedMS,
 	}
-	err := s.DB.InOrg(context.WithoutCancel(ctx), req.OrgID, func(tx pgx.Tx) error {
+	ctx = context.WithoutCancel(ctx) // recorded even when the client hung up
+	err := s.DB.InOrg(ctx, req.OrgID, func(tx pgx.Tx) error {
 		return warehouse.InsertSearchEvent(ctx, tx, e)
 	})
 	if err != nil && s.Logger != nil {

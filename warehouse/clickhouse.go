@@ -35,9 +35,14 @@ type ClickHouseConfig struct {
 	LibPath string
 }
 
-// ClickHouse runs analytics SQL on either engine. Queries use ? placeholders
-// (see bindCH) and the same SQL runs on both. Implementations are safe for
-// concurrent use.
+// ClickHouse runs analytics SQL on either engine. Queries use ? placeholders,
+// filled in as literals by one audited binder so the same SQL text runs on
+// both engines: arguments may be nil, strings, bools, numbers, time.Time
+// (bound as a UTC DateTime64(3)), uuid.UUID, slices of those (arrays, e.g.
+// `action IN ?`) and pointers to those. The ternary `c ? a : b` cannot be
+// used; write if(c, a, b). Bound values count toward ClickHouse's
+// max_query_size (256 KiB of query text by default); Insert's data does not.
+// Implementations are safe for concurrent use.
 type ClickHouse interface {
 	// Exec runs a statement that returns no rows (DDL, INSERT ... SELECT).
 	Exec(ctx context.Context, query string, args ...any) error
@@ -334,8 +339,8 @@ var (
 	uuidType = reflect.TypeFor[uuid.UUID]()
 )
 
-// chPair is one entry of a decoded ClickHouse Map, kept as a list because a
-// map[any]any would lose the key types' order and comparability guarantees.
+// chPair is one entry of a ClickHouse Map decoded from chDB's output. The
+// entries stay a list until assignValue knows the destination's key type.
 type chPair struct{ key, value any }
 
 // assignValue stores src, a value decoded by either engine, into dst. It

@@ -36,8 +36,12 @@ import (
 //	const char *chdb_result_error(chdb_result *result);
 //	void chdb_destroy_query_result(chdb_result *result);
 //
-// One process holds one chDB session; chdb_query is thread-safe, so the
-// session is shared by every handle and goroutine.
+// One process holds one chDB session, shared by every handle and goroutine.
+// chdb_query is thread-safe but chDB queues statements and runs them one at a
+// time (each one is itself multi-threaded), so concurrent callers wait their
+// turn. A process that exits through the C library's exit() (as -race
+// binaries do) must close the session first: libchdb's static destructors
+// crash on an open one. Ordinary Go binaries exit without running them.
 
 // chdbLib holds the library's functions.
 type chdbLib struct {

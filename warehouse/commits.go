@@ -91,7 +91,7 @@ func GetCommit(ctx context.Context, q Querier, id uuid.UUID) (Commit, error) {
 // CommitsBySHA finds commits by a full sha or a prefix of at least 7.
 func CommitsBySHA(ctx context.Context, q Querier, sha, repo string) ([]Commit, error) {
 	rows, err := q.Query(ctx, `select `+commitColumns+` from commits c
-		where c.sha like $1 || '%' and ($2 = '' or c.repo = $2) order by c.committed_at desc limit 20`, sha, repo)
+		where starts_with(c.sha, $1) and ($2 = '' or c.repo = $2) order by c.committed_at desc limit 20`, sha, repo)
 	if err != nil {
 		return nil, fmt.Errorf("find commit %s: %w", sha, translate(err))
 	}
@@ -122,7 +122,7 @@ func collectCommits(rows interface {
 func CommitsInWindow(ctx context.Context, q Querier, from, to time.Time, hashes []string, limit int) ([]Commit, error) {
 	rows, err := q.Query(ctx, `select `+commitColumns+` from commits c
 		where (c.committed_at between $1 and $2)
-			or exists (select 1 from unnest($3::text[]) h where length(h) >= 7 and c.sha like h || '%')
+			or exists (select 1 from unnest($3::text[]) h where length(h) >= 7 and starts_with(c.sha, h))
 		order by c.committed_at limit $4`, from, to, nonNil(hashes), limit)
 	if err != nil {
 		return nil, fmt.Errorf("list candidate commits: %w", translate(err))
@@ -178,9 +178,11 @@ func GetCorrelationConversation(ctx context.Context, q Querier, id uuid.UUID) (C
 func ConversationsNear(ctx context.Context, q Querier, from, to time.Time, sha string, limit int) ([]CorrelationConversation, error) {
 	rows, err := q.Query(ctx, correlationSelect+`
 		where (c.occurred_at <= $2 and coalesce(c.ended_at, c.occurred_at) >= $1)
-			or exists (select 1 from unnest(c.mentioned_hashes) h where $3 like h || '%')
-			or exists (select 1 from unnest(c.commit_hashes) h where $3 like h || '%')
-		order by c.occurred_at limit $4`, from, to, sha, limit)
+			or exists (select 1 from unnest(c.mentioned_hashes) h where starts_with($3, h))
+			or exists (select 1 from unnest(c.commit_hashes) h where starts_with($3, h))
+		-- The latest first: with more candidates than the limit, the
+		-- sessions right before the commit are the likeliest.
+		order by c.occurred_at desc limit $4`, from, to, sha, limit)
 	if err != nil {
 		return nil, fmt.Errorf("list candidate conversations: %w", translate(err))
 	}
@@ -346,7 +348,7 @@ func Contributions(ctx context.Context, q Querier, v Viewer, from, to time.Time,
 func ConversationsTouchingFile(ctx context.Context, q Querier, v Viewer, path, repo string, limit int) ([]Conversation, error) {
 	rows, err := q.Query(ctx, `select `+conversationColumns+` from conversations c join users u on u.id = c.user_id
 		where `+visibleTo+` and ($4 = '' or c.repo = $4)
-			and exists (select 1 from unnest(c.files_touched) f where f = $3 or f like '%/' || $3)
+			and exists (select 1 from unnest(c.files_touched) f where f = $3 or right(f, length($3) + 1) = '/' || $3)
 		order by c.occurred_at desc limit $5`, v.UserID, v.Role, path, repo, limit)
 	if err != nil {
 		return nil, fmt.Errorf("conversations touching %s: %w", path, translate(err))

@@ -3,6 +3,7 @@ package warehouse
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -77,6 +78,7 @@ type Message struct {
 	InputTokens      int64      `json:"input_tokens,omitempty"`
 	OutputTokens     int64      `json:"output_tokens,omitempty"`
 	SourceLine       int        `json:"source_line,omitempty"`
+	ContentHash      []byte     `json:"-"`
 	ToolCalls        []ToolCall `json:"tool_calls,omitempty"`
 }
 
@@ -137,11 +139,16 @@ func UpsertConversation(ctx context.Context, q Querier, c Conversation) (id uuid
 			shown_lines = array(select distinct unnest(conversations.shown_lines || excluded.shown_lines)),
 			commit_hashes = array(select distinct unnest(conversations.commit_hashes || excluded.commit_hashes)),
 			updated_at = now()
+		-- Only its owner's captures may change a conversation.
+		where conversations.user_id = excluded.user_id
 		returning id, (xmax = 0)`,
 		c.OrgID, c.UserID, c.Tool, c.ToolVersion, c.Format, c.ExternalID, c.ParentExternalID,
 		c.Title, c.Cwd, c.GitRemote, c.Repo, nonNil(c.GitBranches), c.GitCommit, nonNil(c.Models), c.StartedAt, c.EndedAt,
 		nonNil(c.FilesTouched), c.Tokens.Input, c.Tokens.Output, c.Tokens.CacheRead, c.Tokens.CacheWrite, c.Tokens.Reasoning,
 		redactions, refs, c.LastCaptureID, nonNilInt(c.WrittenLines), nonNil(c.MentionedHashes), nonNilInt(c.ShownLines), nonNil(c.CommitHashes)).Scan(&id, &inserted)
+	if errors.Is(translate(err), ErrNotFound) {
+		return id, false, fmt.Errorf("%w: conversation %s/%s was captured by another member", ErrConflict, c.Tool, c.ExternalID)
+	}
 	if err != nil {
 		return id, false, fmt.Errorf("upsert conversation %s/%s: %w", c.Tool, c.ExternalID, translate(err))
 	}
@@ -156,10 +163,11 @@ func nonNil(s []string) []string {
 }
 
 // InsertMessages appends the messages a conversation does not have yet (by
-// external id) and returns the new rows' ids by external id.
-func InsertMessages(ctx context.Context, q Querier, orgID, conversationID uuid.UUID, msgs []Message) (map[string]int64, error) {
+// external id), updates those whose content changed, and returns what it
+// wrote by external id.
+func InsertMessages(ctx context.Context, q Querier, orgID, conversationID uuid.UUID, msgs []Message) (map[string]MessageWrite, error) {
 	if len(msgs) == 0 {
-		return map[string]int64{}, nil
+		return map[string]MessageWrite{}, nil
 	}
 	n := len(msgs)
 	var (
@@ -170,34 +178,62 @@ func InsertMessages(ctx context.Context, q Querier, orgID, conversationID uuid.U
 		side                                     = make([]bool, n)
 		inTok, outTok                            = make([]int64, n), make([]int64, n)
 		line                                     = make([]int32, n)
+		hash                                     = make([][]byte, n)
 	)
 	for i, m := range msgs {
 		seq[i], ext[i], parent[i], role[i], text[i], thinking[i], model[i] = int32(m.Seq), m.ExternalID, m.ParentExternalID, m.Role, m.Text, m.Thinking, m.Model
 		agent[i], branch[i], sent[i], side[i], inTok[i], outTok[i], line[i] = m.AgentID, m.GitBranch, m.SentAt, m.Sidechain, m.InputTokens, m.OutputTokens, int32(m.SourceLine)
+		hash[i] = m.ContentHash
 	}
-	rows, err := q.Query(ctx, `insert into messages (org_id, conversation_id, seq, external_id, parent_external_id, role, text, thinking,
-			model, sent_at, sidechain, agent_id, git_branch, input_tokens, output_tokens, source_line)
+	rows, err := q.Query(ctx, `insert into messages as m (org_id, conversation_id, seq, external_id, parent_external_id, role, text, thinking,
+			model, sent_at, sidechain, agent_id, git_branch, input_tokens, output_tokens, source_line, content_hash)
 		select $1, $2, u.* from unnest($3::int[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[],
-			$10::timestamptz[], $11::bool[], $12::text[], $13::text[], $14::bigint[], $15::bigint[], $16::int[]) as u
-		on conflict (org_id, conversation_id, external_id) do nothing
-		returning external_id, id`,
-		orgID, conversationID, seq, ext, parent, role, text, thinking, model, sent, side, agent, branch, inTok, outTok, line)
+			$10::timestamptz[], $11::bool[], $12::text[], $13::text[], $14::bigint[], $15::bigint[], $16::int[], $17::bytea[]) as u
+		on conflict (org_id, conversation_id, external_id) do update set
+			text = excluded.text, thinking = excluded.thinking, model = excluded.model,
+			input_tokens = excluded.input_tokens, output_tokens = excluded.output_tokens, content_hash = excluded.content_hash
+		-- A message captured mid-turn grows (streamed text, a tool result
+		-- arriving later); an unchanged one is not rewritten.
+		where m.content_hash is distinct from excluded.content_hash
+		returning external_id, id, (xmax = 0)`,
+		orgID, conversationID, seq, ext, parent, role, text, thinking, model, sent, side, agent, branch, inTok, outTok, line, hash)
 	if err != nil {
 		return nil, fmt.Errorf("insert messages: %w", translate(err))
 	}
-	out := map[string]int64{}
+	out := map[string]MessageWrite{}
 	for rows.Next() {
 		var e string
-		var id int64
-		if err := rows.Scan(&e, &id); err != nil {
+		var w MessageWrite
+		if err := rows.Scan(&e, &w.ID, &w.Inserted); err != nil {
 			return nil, translate(err)
 		}
-		out[e] = id
+		out[e] = w
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("insert messages: %w", translate(err))
 	}
 	return out, nil
+}
+
+// MessageWrite is a message InsertMessages wrote: new, or changed.
+type MessageWrite struct {
+	ID       int64
+	Inserted bool
+}
+
+// ResetMessages drops the tool calls and vectors of changed messages, so
+// that they are stored and embedded again from the new content.
+func ResetMessages(ctx context.Context, q Querier, ids []int64) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	if _, err := q.Exec(ctx, `delete from tool_calls where message_id = any($1)`, ids); err != nil {
+		return fmt.Errorf("reset tool calls: %w", translate(err))
+	}
+	if _, err := q.Exec(ctx, `delete from message_embeddings where message_id = any($1)`, ids); err != nil {
+		return fmt.Errorf("reset embeddings: %w", translate(err))
+	}
+	return nil
 }
 
 // InsertToolCalls stores tool calls of newly inserted messages. (COPY
@@ -279,7 +315,7 @@ const visibleTo = `($2 in ('admin', 'auditor')
 	or (coalesce(c.visibility, (select o.settings->>'conversation_visibility' from organizations o where o.id = c.org_id), 'team') = 'team'
 		and exists (select 1 from team_members a join team_members b on b.org_id = a.org_id and b.team_id = a.team_id
 			where a.org_id = c.org_id and a.user_id = $1 and b.user_id = c.user_id))
-	or ($2 = 'manager' and coalesce(c.visibility, 'team') <> 'private'
+	or ($2 = 'manager' and coalesce(c.visibility, (select o.settings->>'conversation_visibility' from organizations o where o.id = c.org_id), 'team') <> 'private'
 		and exists (select 1 from team_members a join team_members b on b.org_id = a.org_id and b.team_id = a.team_id
 			where a.org_id = c.org_id and a.user_id = $1 and a.role = 'lead' and b.user_id = c.user_id)))`
 

@@ -51,7 +51,7 @@ func scanCapture(row interface{ Scan(...any) error }) (RawCapture, error) {
 	return c, json.Unmarshal(redactions, &c.Redactions)
 }
 
-// InsertRawCapture stores a payload unless the org already has one with
+// InsertRawCapture stores a payload unless the member already sent one with
 // the same hash; inserted says which happened, and the stored row is
 // returned either way.
 func InsertRawCapture(ctx context.Context, q Querier, c RawCapture) (RawCapture, bool, error) {
@@ -61,7 +61,7 @@ func InsertRawCapture(ctx context.Context, q Querier, c RawCapture) (RawCapture,
 	}
 	row := q.QueryRow(ctx, `insert into raw_captures (org_id, user_id, source_name, format, sha256, size_bytes, payload, redactions, git_remote)
 		values ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-		on conflict (org_id, sha256) do nothing
+		on conflict (org_id, user_id, sha256) do nothing
 		returning `+captureColumns, c.OrgID, c.UserID, c.SourceName, c.Format, c.SHA256, c.SizeBytes, c.Payload, redactions, c.GitRemote)
 	stored, err := scanCapture(row)
 	if err == nil {
@@ -70,7 +70,8 @@ func InsertRawCapture(ctx context.Context, q Querier, c RawCapture) (RawCapture,
 	if !errors.Is(err, ErrNotFound) {
 		return c, false, fmt.Errorf("insert capture %q: %w", c.SourceName, err)
 	}
-	stored, err = scanCapture(q.QueryRow(ctx, `select `+captureColumns+` from raw_captures where org_id = $1 and sha256 = $2`, c.OrgID, c.SHA256))
+	stored, err = scanCapture(q.QueryRow(ctx, `select `+captureColumns+` from raw_captures where org_id = $1 and user_id = $2 and sha256 = $3`,
+		c.OrgID, c.UserID, c.SHA256))
 	if err != nil {
 		return c, false, fmt.Errorf("find capture %q: %w", c.SourceName, err)
 	}

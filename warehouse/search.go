@@ -114,7 +114,7 @@ func (b *sqlBuilder) scope(orgID uuid.UUID, f SearchFilter) []string {
 		where = append(where, "m.role in ('user', 'assistant')")
 	}
 	if f.HasCommit != nil {
-		cond := "jsonb_array_length(c.commit_refs) > 0"
+		cond := "exists (select 1 from commit_links l where l.org_id = c.org_id and l.conversation_id = c.id)"
 		if !*f.HasCommit {
 			cond = "not (" + cond + ")"
 		}

@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/go-chi/chi/v5"
 	"github.com/google/uuid"
@@ -58,6 +59,14 @@ func (h *captureHandlers) upload(format transcript.Format) http.HandlerFunc {
 		if name == "" {
 			name = "upload"
 		}
+		if msg := checkText("X-Filename", name, 4096); msg != "" {
+			writeError(w, r, http.StatusBadRequest, "bad_request", msg)
+			return
+		}
+		if msg := checkText("X-Git-Remote", r.Header.Get("X-Git-Remote"), 2048); msg != "" {
+			writeError(w, r, http.StatusBadRequest, "bad_request", msg)
+			return
+		}
 		f := format
 		if q := r.URL.Query().Get("format"); q != "" && f == "" {
 			f = transcript.Format(q)
@@ -68,15 +77,7 @@ func (h *captureHandlers) upload(format transcript.Format) http.HandlerFunc {
 		}
 		data, err := readBody(w, r, h.maxUpload)
 		if err != nil {
-			var tooBig *http.MaxBytesError
-			switch {
-			case errors.As(err, &tooBig), errors.Is(err, errTooLarge):
-				writeError(w, r, http.StatusRequestEntityTooLarge, "too_large", fmt.Sprintf("%s is larger than the %d-byte upload limit", name, h.maxUpload))
-			case errors.Is(err, errEncoding):
-				writeError(w, r, http.StatusUnsupportedMediaType, "unsupported_encoding", err.Error())
-			default:
-				writeError(w, r, http.StatusBadRequest, "bad_request", "could not read the request body: "+err.Error())
-			}
+			bodyError(w, r, err, fmt.Sprintf("%s is larger than the %d-byte upload limit", name, h.maxUpload))
 			return
 		}
 		if format == transcript.FormatGeneric {
@@ -147,7 +148,11 @@ func (h *captureHandlers) get(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, http.StatusBadRequest, "bad_request", "the import id must be a UUID")
 		return
 	}
-	_, _, err = h.ing.CaptureReport(r.Context(), principalFrom(r.Context()).OrgID, id)
+	p := principalFrom(r.Context())
+	c, _, err := h.ing.CaptureReport(r.Context(), p.OrgID, id)
+	if err == nil && c.UserID != p.UserID && p.Role != warehouse.RoleAdmin && p.Role != warehouse.RoleAuditor {
+		err = warehouse.ErrNotFound // another member's upload
+	}
 	if errors.Is(err, warehouse.ErrNotFound) {
 		writeError(w, r, http.StatusNotFound, "not_found", "no import "+id.String())
 		return
@@ -196,6 +201,10 @@ type conversationList struct {
 func (h *captureHandlers) list(w http.ResponseWriter, r *http.Request) {
 	p := principalFrom(r.Context())
 	q := r.URL.Query()
+	if msg := checkParams(q); msg != "" {
+		writeError(w, r, http.StatusBadRequest, "bad_request", msg)
+		return
+	}
 	f := warehouse.ConversationFilter{Tool: q.Get("tool"), Branch: q.Get("branch")}
 	if repo := q.Get("repo"); repo != "" {
 		f.Repo = ingest.NormalizeRemote(repo)
@@ -355,4 +364,43 @@ func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, erro
 		return nil, errTooLarge
 	}
 	return data, nil
+}
+
+// checkText refuses what Postgres cannot store or index: invalid UTF-8, NUL
+// bytes, and values beyond a sane length.
+func checkText(name, v string, maxLen int) string {
+	switch {
+	case !utf8.ValidString(v):
+		return name + " is not valid UTF-8"
+	case strings.ContainsRune(v, 0):
+		return name + " contains a NUL byte"
+	case len(v) > maxLen:
+		return fmt.Sprintf("%s is longer than %d bytes", name, maxLen)
+	}
+	return ""
+}
+
+// checkParams applies checkText to every query parameter.
+func checkParams(q map[string][]string) string {
+	for k, vs := range q {
+		for _, v := range vs {
+			if msg := checkText(k, v, 2048); msg != "" {
+				return msg
+			}
+		}
+	}
+	return ""
+}
+
+// bodyError answers a failure of readBody: 413, 415 or 400.
+func bodyError(w http.ResponseWriter, r *http.Request, err error, tooLarge string) {
+	var tooBig *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooBig), errors.Is(err, errTooLarge):
+		writeError(w, r, http.StatusRequestEntityTooLarge, "too_large", tooLarge)
+	case errors.Is(err, errEncoding):
+		writeError(w, r, http.StatusUnsupportedMediaType, "unsupported_encoding", err.Error())
+	default:
+		writeError(w, r, http.StatusBadRequest, "bad_request", "could not read the request body: "+err.Error())
+	}
 }

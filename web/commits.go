@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"regexp"
+	"strings"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -37,7 +39,7 @@ func (h *commitHandlers) post(w http.ResponseWriter, r *http.Request) {
 	p := principalFrom(r.Context())
 	body, err := readBody(w, r, h.maxBody)
 	if err != nil {
-		writeError(w, r, http.StatusRequestEntityTooLarge, "too_large", fmt.Sprintf("the commit batch is larger than %d bytes: send fewer commits per request", h.maxBody))
+		bodyError(w, r, err, fmt.Sprintf("the commit batch is larger than %d bytes: send fewer commits per request", h.maxBody))
 		return
 	}
 	var b ingest.CommitBatch
@@ -88,9 +90,13 @@ func (h *commitHandlers) ofConversation(w http.ResponseWriter, r *http.Request) 
 
 func (h *commitHandlers) ofCommit(w http.ResponseWriter, r *http.Request) {
 	p := principalFrom(r.Context())
-	sha := chi.URLParam(r, "sha")
-	if len(sha) < 7 {
-		writeError(w, r, http.StatusBadRequest, "bad_request", "give at least 7 characters of the commit's sha")
+	sha := strings.ToLower(chi.URLParam(r, "sha"))
+	if !shaPrefix.MatchString(sha) {
+		writeError(w, r, http.StatusBadRequest, "bad_request", "the sha must be 7 to 64 hex characters of a commit id")
+		return
+	}
+	if msg := checkParams(r.URL.Query()); msg != "" {
+		writeError(w, r, http.StatusBadRequest, "bad_request", msg)
 		return
 	}
 	commits, err := h.c.ConversationsOfCommit(r.Context(), p.OrgID, viewer(p), sha, r.URL.Query().Get("repo"))
@@ -108,6 +114,10 @@ func (h *commitHandlers) ofCommit(w http.ResponseWriter, r *http.Request) {
 func (h *commitHandlers) ofFile(w http.ResponseWriter, r *http.Request) {
 	p := principalFrom(r.Context())
 	path := r.URL.Query().Get("path")
+	if msg := checkParams(r.URL.Query()); msg != "" {
+		writeError(w, r, http.StatusBadRequest, "bad_request", msg)
+		return
+	}
 	if path == "" {
 		writeError(w, r, http.StatusBadRequest, "bad_request", "path is required (a repository-relative file path)")
 		return
@@ -163,3 +173,5 @@ func (h *commitHandlers) contributions(w http.ResponseWriter, r *http.Request) {
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"from": from, "to": to, "days": days})
 }
+
+var shaPrefix = regexp.MustCompile(`^[0-9a-f]{7,64}$`)

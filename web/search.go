@@ -31,6 +31,10 @@ type searchHandlers struct {
 func (h *searchHandlers) get(w http.ResponseWriter, r *http.Request) {
 	p := principalFrom(r.Context())
 	q := r.URL.Query()
+	if msg := checkParams(q); msg != "" {
+		writeError(w, r, http.StatusBadRequest, "bad_request", msg)
+		return
+	}
 	mode, err := search.ParseMode(q.Get("mode"))
 	if err != nil {
 		writeError(w, r, http.StatusBadRequest, "bad_request", err.Error())

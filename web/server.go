@@ -94,7 +94,7 @@ func newRouter(d Deps) chi.Router {
 	r.Get("/healthz", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok", "version": d.Version})
 	})
-	r.Get("/readyz", readyz(d.Checks))
+	r.Get("/readyz", readyz(d.Checks, d.Logger))
 	r.Method(http.MethodGet, "/metrics", promhttp.HandlerFor(d.Registry, promhttp.HandlerOpts{Registry: d.Registry}))
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, http.StatusNotFound, "not_found", "no such endpoint: "+r.Method+" "+r.URL.Path)
@@ -105,8 +105,9 @@ func newRouter(d Deps) chi.Router {
 	return r
 }
 
-// readyz answers 200 only when every dependency answers within 2 s.
-func readyz(checks []Check) http.HandlerFunc {
+// readyz answers 200 only when every dependency answers within 2 s. The
+// reasons are logged, not shown: the endpoint is unauthenticated.
+func readyz(checks []Check, log *slog.Logger) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 		defer cancel()
@@ -115,7 +116,8 @@ func readyz(checks []Check) http.HandlerFunc {
 		for _, c := range checks {
 			if err := c.Ping(ctx); err != nil {
 				status = http.StatusServiceUnavailable
-				results[c.Name] = "error: " + err.Error()
+				results[c.Name] = "error"
+				log.WarnContext(ctx, "not ready", slog.String("check", c.Name), slog.Any("error", err))
 				continue
 			}
 			results[c.Name] = "ok"

@@ -40,17 +40,18 @@ func (h *webhookHandlers) receive(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, http.StatusNotFound, "not_found", "webhooks are received for github and gitlab, not "+provider)
 		return
 	}
-	orgID, err := h.orgs.OrgIDBySlug(r.Context(), chi.URLParam(r, "org"))
-	if err != nil {
-		writeError(w, r, http.StatusNotFound, "not_found", "no organization "+chi.URLParam(r, "org"))
-		return
-	}
 	body, err := readBody(w, r, h.maxBody)
 	if err != nil {
-		writeError(w, r, http.StatusRequestEntityTooLarge, "too_large", "the delivery is larger than the upload limit")
+		bodyError(w, r, err, "the delivery is larger than the upload limit")
 		return
 	}
+	// An unknown organization fails the signature check like a wrong
+	// secret does, so the URL does not tell which organizations exist.
+	orgID, orgErr := h.orgs.OrgIDBySlug(r.Context(), chi.URLParam(r, "org"))
 	secret := []byte(h.secret(orgID, provider))
+	if orgErr != nil {
+		secret = []byte(uuid.NewString())
+	}
 	var event, delivery string
 	switch provider {
 	case ingest.ProviderGitHub:

@@ -2,6 +2,8 @@ package transcript
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"strings"
 	"time"
@@ -157,4 +159,42 @@ func (c *Conversation) finish() {
 		c.Tokens = sum
 	}
 	c.Title = validText(c.Title)
+	// Every string is stored and indexed: valid UTF-8, no NUL, bounded.
+	c.ExternalID = boundedID(validText(c.ExternalID))
+	c.ParentExternalID = boundedID(validText(c.ParentExternalID))
+	c.Cwd = truncate(validText(c.Cwd), 4096)
+	c.GitRemote = truncate(validText(c.GitRemote), 2048)
+	c.GitCommit = truncate(validText(c.GitCommit), 128)
+	c.ToolVersion = truncate(validText(c.ToolVersion), 128)
+	c.User = truncate(validText(c.User), 256)
+	for _, list := range []*[]string{&c.GitBranches, &c.Models} {
+		for i, v := range *list {
+			(*list)[i] = truncate(validText(v), 512)
+		}
+	}
+	for i := range c.Messages {
+		m := &c.Messages[i]
+		m.ExternalID = boundedID(validText(m.ExternalID))
+		m.ParentExternalID = boundedID(validText(m.ParentExternalID))
+		m.Model, m.AgentID, m.GitBranch = truncate(validText(m.Model), 512), truncate(validText(m.AgentID), 512), truncate(validText(m.GitBranch), 512)
+		for j := range m.ToolCalls {
+			t := &m.ToolCalls[j]
+			t.Name, t.ExternalID = truncate(validText(t.Name), 512), boundedID(validText(t.ExternalID))
+			for _, list := range []*[]string{&t.FilesRead, &t.FilesWritten, &t.Commands} {
+				for k, v := range *list {
+					(*list)[k] = truncate(validText(v), 4096)
+				}
+			}
+		}
+	}
+}
+
+// boundedID keeps identifiers short enough for unique indexes: a longer
+// one is replaced by its SHA-256, which stays stable across re-imports.
+func boundedID(id string) string {
+	if len(id) <= 512 {
+		return id
+	}
+	sum := sha256.Sum256([]byte(id))
+	return "sha256-" + hex.EncodeToString(sum[:])
 }

@@ -9,12 +9,13 @@ create table raw_captures (
 	user_id       uuid not null,
 	-- The file's name or path as the client gave it (for messages and to
 	-- recognise a grown file from the same source).
-	source_name   text not null default '',
+	source_name   text not null default '' check (length(source_name) <= 4096),
 	-- The remote of the transcript's working directory as the capturing
 	-- client found it (most formats record a cwd but no remote).
 	git_remote    text not null default '',
 	format        text not null,
-	-- SHA-256 of the redacted bytes: identical uploads are stored once.
+	-- SHA-256 of the redacted bytes: a member's identical uploads are
+	-- stored once.
 	sha256        bytea not null check (length(sha256) = 32),
 	size_bytes    bigint not null check (size_bytes >= 0),
 	-- zstd of the redacted bytes; NULL once a later capture of the same
@@ -29,7 +30,7 @@ create table raw_captures (
 	created_at    timestamptz not null default now(),
 	processed_at  timestamptz,
 	primary key (org_id, id),
-	unique (org_id, sha256),
+	unique (org_id, user_id, sha256),
 	foreign key (org_id, user_id) references memberships (org_id, user_id) on delete cascade
 );
 create index raw_captures_status_idx on raw_captures (org_id, status, created_at);
@@ -106,6 +107,9 @@ create table messages (
 	input_tokens        bigint not null default 0,
 	output_tokens       bigint not null default 0,
 	source_line         integer not null default 0,
+	-- SHA-256 of everything parsed for the message (text, thinking, tool
+	-- calls and their results): a re-capture rewrites it only when it changed.
+	content_hash        bytea,
 	created_at          timestamptz not null default now(),
 	primary key (org_id, id),
 	-- Re-importing a grown session appends only what is new.
