@@ -201,6 +201,15 @@ func TestTenantIsolation(t *testing.T) {
 	// Filtering by a user of the other org is refused like an unknown user.
 	status, _ = b.do(t, "adminB", http.MethodGet, "/api/v1/conversations?user="+b.people["dev1"].Email, nil, nil)
 	require.Equal(t, http.StatusBadRequest, status)
+	// An upload's report is its uploader's (and admins').
+	status, rep := b.do(t, "dev2", http.MethodPost, "/api/v1/conversations?wait=0", generic("dev2-own", "", "main", time.Date(2026, 11, 10, 9, 0, 0, 0, time.UTC)), nil)
+	require.Equal(t, http.StatusAccepted, status)
+	status, _ = b.do(t, "dev1", http.MethodGet, "/api/v1/imports/"+rep["capture_id"].(string), nil, nil)
+	require.Equal(t, http.StatusNotFound, status)
+	status, _ = b.do(t, "adminB", http.MethodGet, "/api/v1/imports/"+rep["capture_id"].(string), nil, nil)
+	require.Equal(t, http.StatusNotFound, status)
+	status, _ = b.do(t, "adminA", http.MethodGet, "/api/v1/imports/"+rep["capture_id"].(string), nil, nil)
+	require.Equal(t, http.StatusAccepted, status, "pending, visible to the org's admin")
 	// The same session id in org B is a different conversation.
 	cB := b.upload(t, "adminB", generic("secret-session", "git@github.com:acme/shop.git", "main", time.Date(2026, 11, 10, 9, 0, 0, 0, time.UTC)))
 	require.NotEqual(t, c, cB)
@@ -233,11 +242,20 @@ func TestUploadBadInput(t *testing.T) {
 		require.Equal(t, tc.status, status, tc.name)
 		require.Contains(t, fmt.Sprint(resp["error"]), tc.want, tc.name)
 	}
-	for _, q := range []string{"from=yesterday", "limit=0", "limit=9999", "cursor=zzz", "from=2026-11-12&to=2026-11-11", "user=nobody@nowhere.example"} {
+	for _, q := range []string{"from=yesterday", "limit=0", "limit=9999", "cursor=zzz", "from=2026-11-12&to=2026-11-11", "user=nobody@nowhere.example",
+		"tool=%00x", "branch=%ff"} {
 		status, resp := b.do(t, "dev1", http.MethodGet, "/api/v1/conversations?"+q, nil, nil)
 		require.Equal(t, http.StatusBadRequest, status, q)
 		require.NotEmpty(t, resp["error"].(map[string]any)["message"], q)
 	}
 	status, _ := b.do(t, "dev1", http.MethodGet, "/api/v1/conversations/not-a-uuid", nil, nil)
 	require.Equal(t, http.StatusBadRequest, status)
+	for _, q := range []string{"q=%00x", "q=%ff", "q=x&repo=%00"} {
+		status, _ = b.do(t, "dev1", http.MethodGet, "/api/v1/search?"+q, nil, nil)
+		require.Equal(t, http.StatusBadRequest, status, q)
+	}
+	for _, sha := range []string{"%25%25%25%25%25%25%25", "_______", "abc"} {
+		status, _ = b.do(t, "dev1", http.MethodGet, "/api/v1/commits/"+sha+"/conversations", nil, nil)
+		require.Equal(t, http.StatusBadRequest, status, sha)
+	}
 }
