@@ -129,20 +129,31 @@ func (s *Service) ProcessWebhook(ctx context.Context, args ProcessWebhookArgs) e
 		return s.finishDelivery(ctx, args, "ignored", "")
 	}
 	batch := CommitBatch{OrgID: args.OrgID, Remote: firstNonEmpty(push.Repo.CloneURL, push.Repo.HTMLURL, push.Repo.SSHURL), Source: args.Provider}
+	// The forge APIs are called only for a repository registered to this
+	// org, as its registered installation: a payload must not be able to
+	// point the shared credentials at someone else's repository.
+	var registered *warehouse.Repository
+	_ = s.DB.InOrg(ctx, args.OrgID, func(tx pgx.Tx) error {
+		r, err := warehouse.GetRepository(ctx, tx, NormalizeRemote(batch.Remote))
+		if err == nil {
+			registered = &r
+		}
+		return nil
+	})
 	inputs := make([]CommitInput, 0, len(push.Commits))
 	for _, c := range push.Commits {
 		inputs = append(inputs, c.CommitInput(push.Branch))
 	}
 	if push.CommitsTruncated {
 		// GitLab lists at most 20 commits of a push: ask for the rest.
-		if more, err := s.listPushed(ctx, push); err == nil {
+		if more, err := s.listPushed(ctx, push, registered); err == nil {
 			inputs = mergeInputs(inputs, more)
 		} else if !errors.Is(err, errNoForgeClient) {
 			return fmt.Errorf("list the commits of %s delivery %s: %w", args.Provider, args.DeliveryID, err)
 		}
 	}
 	for _, in := range inputs {
-		if diff, err := s.fetchDiff(ctx, push, in.SHA); err == nil {
+		if diff, err := s.fetchDiff(ctx, push, registered, in.SHA); err == nil {
 			in.Diff = diff
 		} else if !errors.Is(err, errNoForgeClient) {
 			// The push payload's file lists still link by file overlap;
@@ -161,10 +172,15 @@ func (s *Service) ProcessWebhook(ctx context.Context, args ProcessWebhookArgs) e
 	return s.finishDelivery(ctx, args, "processed", "")
 }
 
-var errNoForgeClient = errors.New("no forge API client configured")
+// errNoForgeClient: no client configured, or the repository is not
+// registered to the org; the push's own file lists are used.
+var errNoForgeClient = errors.New("no forge API client for this repository")
 
 // listPushed asks the forge for every commit of a push (before..after).
-func (s *Service) listPushed(ctx context.Context, push *Push) ([]CommitInput, error) {
+func (s *Service) listPushed(ctx context.Context, push *Push, repo *warehouse.Repository) ([]CommitInput, error) {
+	if repo == nil {
+		return nil, errNoForgeClient
+	}
 	var res CompareResult
 	var err error
 	switch {
@@ -172,7 +188,7 @@ func (s *Service) listPushed(ctx context.Context, push *Push) ([]CommitInput, er
 		res, err = s.Forges.GitLab.ListCompare(ctx, push.Repo.FullName, push.Before, push.After)
 	case push.Provider == ProviderGitHub && s.Forges.GitHub != nil && push.Before != ZeroSHA:
 		owner, name := push.Repo.OwnerAndName()
-		res, err = s.Forges.GitHub.ListCompare(ctx, push.InstallationID, owner, name, push.Before, push.After)
+		res, err = s.Forges.GitHub.ListCompare(ctx, repo.InstallationID, owner, name, push.Before, push.After)
 	default:
 		return nil, errNoForgeClient
 	}
@@ -200,11 +216,14 @@ func mergeInputs(inputs, more []CommitInput) []CommitInput {
 	return inputs
 }
 
-func (s *Service) fetchDiff(ctx context.Context, push *Push, sha string) (string, error) {
+func (s *Service) fetchDiff(ctx context.Context, push *Push, repo *warehouse.Repository, sha string) (string, error) {
+	if repo == nil {
+		return "", errNoForgeClient
+	}
 	switch {
 	case push.Provider == ProviderGitHub && s.Forges.GitHub != nil:
-		owner, repo := push.Repo.OwnerAndName()
-		d, err := s.Forges.GitHub.GetCommit(ctx, push.InstallationID, owner, repo, sha)
+		owner, name := push.Repo.OwnerAndName()
+		d, err := s.Forges.GitHub.GetCommit(ctx, repo.InstallationID, owner, name, sha)
 		return d.Diff, err
 	case push.Provider == ProviderGitLab && s.Forges.GitLab != nil:
 		d, err := s.Forges.GitLab.GetCommitDiff(ctx, push.Repo.FullName, sha)

@@ -67,7 +67,7 @@ func newAdminCmd(cfg *Config) *cobra.Command {
 		Short: "Operator commands: organizations, users, teams, API keys, failed jobs",
 	}
 	cmd.AddCommand(newAdminOrgCmd(cfg), newAdminUserCmd(cfg), newAdminTeamCmd(cfg), newAdminAPIKeyCmd(cfg), newAdminJobsCmd(cfg),
-		newAdminCapturesCmd(cfg), newAdminReprocessCmd(cfg), newAdminReembedCmd(cfg), newAdminWebhookCmd(cfg))
+		newAdminCapturesCmd(cfg), newAdminReprocessCmd(cfg), newAdminReembedCmd(cfg), newAdminWebhookCmd(cfg), newAdminRepoCmd(cfg))
 	return cmd
 }
 
@@ -596,5 +596,84 @@ secret key (CTXINTEL_SECRET_KEY, or the key file in the data directory).`,
 	}
 	cmd.Flags().StringVar(&org, "org", "", "organization slug (required)")
 	cmd.Flags().StringVar(&provider, "provider", "github", "github or gitlab")
+	return cmd
+}
+
+func newAdminRepoCmd(cfg *Config) *cobra.Command {
+	cmd := &cobra.Command{Use: "repo", Short: "Register repositories whose commit diffs may be fetched from GitHub or GitLab"}
+	var org, remote string
+	var installation int64
+	add := &cobra.Command{
+		Use:   "add",
+		Short: "Register a repository to an organization (and its GitHub App installation)",
+		Long: `Register a repository so that webhook pushes of it are completed with their diffs from
+the forge's REST API (--github-app-id / CTXINTEL_GITHUB_TOKEN / CTXINTEL_GITLAB_TOKEN).
+Pushes of repositories that are not registered are still stored and linked, from the file
+lists in the payload: the shared API credentials are never used for a repository an
+organization has not registered, nor with an installation id taken from a payload.`,
+		Example: `  ctxintel admin repo add --org acme --remote https://github.com/acme/shop --github-installation 4242`,
+		Args:    cobra.NoArgs,
+		RunE: withAdmin(cfg, func(ctx context.Context, a *adminEnv, out io.Writer) error {
+			o, err := a.orgBySlug(ctx, org)
+			if err != nil {
+				return err
+			}
+			key := ingest.NormalizeRemote(remote)
+			if key == "" {
+				return fmt.Errorf("--remote is required (the repository's URL)")
+			}
+			provider := "git"
+			switch {
+			case strings.HasPrefix(key, "github.com/") || installation != 0:
+				provider = ingest.ProviderGitHub
+			case strings.HasPrefix(key, "gitlab."):
+				provider = ingest.ProviderGitLab
+			}
+			var r warehouse.Repository
+			err = a.db.InOrg(ctx, o.ID, func(tx pgx.Tx) error {
+				r, err = warehouse.UpsertRepository(ctx, tx, warehouse.Repository{OrgID: o.ID, Key: key, Provider: provider, RemoteURL: remote, InstallationID: installation})
+				if err != nil {
+					return err
+				}
+				return a.svc.Record(ctx, tx, o.ID, tenancy.SystemActor, "repository.registered", "repository", r.ID.String(),
+					map[string]any{"key": key, "installation_id": installation})
+			})
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(out, "registered %s (%s) in %s\n", key, provider, o.Slug)
+			return nil
+		}),
+	}
+	add.Flags().StringVar(&org, "org", "", "organization slug (required)")
+	add.Flags().StringVar(&remote, "remote", "", "repository URL, any form (required)")
+	add.Flags().Int64Var(&installation, "github-installation", 0, "the org's GitHub App installation id for this repository")
+	list := &cobra.Command{
+		Use:   "list",
+		Short: "List an organization's registered repositories",
+		Args:  cobra.NoArgs,
+		RunE: withAdmin(cfg, func(ctx context.Context, a *adminEnv, out io.Writer) error {
+			o, err := a.orgBySlug(ctx, org)
+			if err != nil {
+				return err
+			}
+			var repos []warehouse.Repository
+			err = a.db.InOrg(ctx, o.ID, func(tx pgx.Tx) error {
+				repos, err = warehouse.ListRepositories(ctx, tx)
+				return err
+			})
+			if err != nil {
+				return err
+			}
+			w := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(w, "REPOSITORY\tPROVIDER\tINSTALLATION")
+			for _, r := range repos {
+				fmt.Fprintf(w, "%s\t%s\t%d\n", r.Key, r.Provider, r.InstallationID)
+			}
+			return w.Flush()
+		}),
+	}
+	list.Flags().StringVar(&org, "org", "", "organization slug (required)")
+	cmd.AddCommand(add, list)
 	return cmd
 }

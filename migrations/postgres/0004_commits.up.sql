@@ -20,6 +20,10 @@ create table repositories (
 	remote_url     text not null default '',
 	default_branch text not null default '',
 	external_id    bigint,
+	-- The GitHub App installation that may read this repository for this
+	-- org. Forge API calls are made only for registered repositories, with
+	-- this installation: never with whatever a webhook payload names.
+	installation_id bigint not null default 0,
 	created_at     timestamptz not null default now(),
 	primary key (org_id, id),
 	unique (org_id, key)
