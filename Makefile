@@ -30,12 +30,12 @@ run: setup build ## set up, migrate, seed a demo org if empty, serve on :8080
 
 # Packages whose tests load the embedded ClickHouse (libchdb) run without
 # the race detector: libchdb's own threads can hang the race runtime's exit.
-CHDB_PKGS := ./warehouse/... ./jobs/... ./ingest ./cmd/...
+CHDB_PKGS := ./warehouse/... ./jobs/... ./ingest ./cmd/... ./analytics/...
 
 test: setup ## set up, then run the whole test suite
 	go vet ./...
 	go test -count=1 -timeout 20m $(CHDB_PKGS)
-	go test -race -count=1 -timeout 20m $$(go list ./... | grep -v -E '/(warehouse|jobs|cmd/ctxintel)(/|$$)|/ingest$$')
+	go test -race -count=1 -timeout 20m $$(go list ./... | grep -v -E '/(warehouse|jobs|cmd/ctxintel|analytics)(/|$$)|/ingest$$')
 
 bench: setup build ## run the benchmarks and write BENCHMARKS.md
 	$(BIN) bench --out BENCHMARKS.md

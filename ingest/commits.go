@@ -14,6 +14,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
 
+	"github.com/context-intelligence/ctxintel/analytics"
 	"github.com/context-intelligence/ctxintel/correlate"
 	"github.com/context-intelligence/ctxintel/warehouse"
 )
@@ -116,6 +117,9 @@ func (s *Service) StoreCommits(ctx context.Context, b CommitBatch) (int, error) 
 			// Linked again when new or completed: a diff arriving after
 			// the push payload can raise or lower a link.
 			if _, err := s.Jobs.InsertTx(ctx, tx, LinkCommitArgs{OrgID: b.OrgID, CommitID: stored.ID}, nil); err != nil {
+				return err
+			}
+			if _, err := s.Jobs.InsertTx(ctx, tx, analytics.ProjectCommitArgs{OrgID: b.OrgID, CommitID: stored.ID}, nil); err != nil {
 				return err
 			}
 		}

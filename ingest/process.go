@@ -12,6 +12,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
+	"github.com/context-intelligence/ctxintel/analytics"
 	"github.com/context-intelligence/ctxintel/correlate"
 	"github.com/context-intelligence/ctxintel/ingest/redact"
 	"github.com/context-intelligence/ctxintel/ingest/transcript"
@@ -127,7 +128,11 @@ func (s *Service) merge(ctx context.Context, tx pgx.Tx, capture warehouse.RawCap
 		return cr, err
 	}
 	var changed []int64
+	var fromID int64 // the lowest message id written, for the projection
 	for _, w := range written {
+		if fromID == 0 || w.ID < fromID {
+			fromID = w.ID
+		}
 		if w.Inserted {
 			cr.NewMessages++
 		} else {
@@ -174,6 +179,11 @@ func (s *Service) merge(ctx context.Context, tx pgx.Tx, capture warehouse.RawCap
 		cr.Outcome = OutcomeUpdated
 	default:
 		cr.Outcome = OutcomeUnchanged
+	}
+	if cr.Outcome != OutcomeUnchanged {
+		if _, err := s.Jobs.InsertTx(ctx, tx, analytics.ProjectConversationArgs{OrgID: capture.OrgID, ConversationID: id, FromMessageID: fromID}, nil); err != nil {
+			return cr, err
+		}
 	}
 	return cr, nil
 }

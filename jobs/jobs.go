@@ -15,6 +15,7 @@ import (
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 
+	"github.com/context-intelligence/ctxintel/analytics"
 	"github.com/context-intelligence/ctxintel/ingest"
 	"github.com/context-intelligence/ctxintel/search"
 	"github.com/context-intelligence/ctxintel/tenancy"
@@ -41,6 +42,7 @@ type Deps struct {
 	LinkEvents  ingest.EventWriter
 	Ingest      *ingest.Service
 	Search      *search.Service
+	Analytics   *analytics.Projector
 	Logger      *slog.Logger
 }
 
@@ -56,13 +58,18 @@ func NewClient(deps Deps, cfg Config) (*river.Client[pgx.Tx], error) {
 	river.AddWorker(workers, &linkCommitWorker{deps: deps})
 	river.AddWorker(workers, &processWebhookWorker{deps: deps})
 	river.AddWorker(workers, &projectLinkWorker{deps: deps})
+	river.AddWorker(workers, &projectConversationWorker{deps: deps})
+	river.AddWorker(workers, &projectCommitWorker{deps: deps})
+	river.AddWorker(workers, &projectSearchWorker{deps: deps})
 	river.AddWorker(workers, &linkConversationWorker{deps: deps})
 	rc := &river.Config{
 		Logger:  deps.Logger,
 		Workers: workers,
 		Queues: map[string]river.QueueConfig{
-			river.QueueDefault:      {MaxWorkers: cfg.Workers},
-			tenancy.QueueProjection: {MaxWorkers: max(1, cfg.Workers/2)},
+			river.QueueDefault: {MaxWorkers: cfg.Workers},
+			// Projection jobs mostly wait for a batch flush (group commit),
+			// so many run at once.
+			tenancy.QueueProjection: {MaxWorkers: 4 * cfg.Workers},
 			ingest.QueueIngest:      {MaxWorkers: cfg.Workers},
 			// Embedding is CPU-bound with the local model, which already
 			// uses every core per batch.
@@ -167,4 +174,31 @@ type projectLinkWorker struct {
 
 func (w *projectLinkWorker) Work(ctx context.Context, job *river.Job[ingest.ProjectLinkArgs]) error {
 	return w.deps.Ingest.ProjectLink(ctx, w.deps.LinkEvents, job.Args)
+}
+
+type projectConversationWorker struct {
+	river.WorkerDefaults[analytics.ProjectConversationArgs]
+	deps Deps
+}
+
+func (w *projectConversationWorker) Work(ctx context.Context, job *river.Job[analytics.ProjectConversationArgs]) error {
+	return w.deps.Analytics.ProjectConversation(ctx, job.Args)
+}
+
+type projectCommitWorker struct {
+	river.WorkerDefaults[analytics.ProjectCommitArgs]
+	deps Deps
+}
+
+func (w *projectCommitWorker) Work(ctx context.Context, job *river.Job[analytics.ProjectCommitArgs]) error {
+	return w.deps.Analytics.ProjectCommit(ctx, job.Args)
+}
+
+type projectSearchWorker struct {
+	river.WorkerDefaults[analytics.ProjectSearchArgs]
+	deps Deps
+}
+
+func (w *projectSearchWorker) Work(ctx context.Context, job *river.Job[analytics.ProjectSearchArgs]) error {
+	return w.deps.Analytics.ProjectSearch(ctx, job.Args)
 }

@@ -201,3 +201,8 @@ func (s *Service) EnsureIndex(ctx context.Context) error {
 		return warehouse.EnsureVectorIndex(ctx, tx, s.Embedder.Model(), s.Embedder.Dimensions())
 	})
 }
+
+// TxEnqueuer inserts a job in the caller's transaction; *river.Client is one.
+type TxEnqueuer interface {
+	InsertTx(ctx context.Context, tx pgx.Tx, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error)
+}

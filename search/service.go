@@ -14,6 +14,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
+	"github.com/context-intelligence/ctxintel/analytics"
 	"github.com/context-intelligence/ctxintel/warehouse"
 )
 
@@ -110,6 +111,9 @@ type Service struct {
 	Now func() time.Time
 	// Redact removes secrets from queries before they are recorded.
 	Redact func(string) string
+	// Jobs enqueues the search event's projection to analytics (nil: not
+	// projected).
+	Jobs TxEnqueuer
 
 	cacheMu sync.Mutex
 	cache   map[string]cachedVector
@@ -432,7 +436,12 @@ func (s *Service) record(ctx context.Context, req Request, res Result) {
 	}
 	ctx = context.WithoutCancel(ctx) // recorded even when the client hung up
 	err := s.DB.InOrg(ctx, req.OrgID, func(tx pgx.Tx) error {
-		return warehouse.InsertSearchEvent(ctx, tx, e)
+		id, at, err := warehouse.InsertSearchEvent(ctx, tx, e)
+		if err != nil || s.Jobs == nil {
+			return err
+		}
+		_, err = s.Jobs.InsertTx(ctx, tx, analytics.ProjectSearchArgs{OrgID: req.OrgID, EventID: id, OccurredAt: at}, nil)
+		return err
 	})
 	if err != nil && s.Logger != nil {
 		s.Logger.WarnContext(ctx, "record search event", slog.Any("error", err))

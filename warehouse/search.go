@@ -305,14 +305,17 @@ type SearchEvent struct {
 	EmbedMS   float64
 }
 
-// InsertSearchEvent records a search.
-func InsertSearchEvent(ctx context.Context, q Querier, e SearchEvent) error {
+// InsertSearchEvent records a search and returns its id and time.
+func InsertSearchEvent(ctx context.Context, q Querier, e SearchEvent) (uuid.UUID, time.Time, error) {
 	if len(e.Filters) == 0 {
 		e.Filters = []byte("{}")
 	}
-	_, err := q.Exec(ctx, `insert into search_events (org_id, user_id, query, mode, filters, results, latency_ms, embed_ms)
-		values ($1, $2, $3, $4, $5, $6, $7, $8)`, e.OrgID, e.UserID, e.Query, e.Mode, e.Filters, e.Results, e.LatencyMS, e.EmbedMS)
-	return translate(err)
+	var id uuid.UUID
+	var at time.Time
+	err := q.QueryRow(ctx, `insert into search_events (org_id, user_id, query, mode, filters, results, latency_ms, embed_ms)
+		values ($1, $2, $3, $4, $5, $6, $7, $8) returning id, occurred_at`,
+		e.OrgID, e.UserID, e.Query, e.Mode, e.Filters, e.Results, e.LatencyMS, e.EmbedMS).Scan(&id, &at)
+	return id, at, translate(err)
 }
 
 // MessageToEmbed is a message without vectors of a model.

@@ -8,16 +8,20 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/context-intelligence/ctxintel/warehouse/warehousetest"
 )
 
 // server is a running `ctxintel serve` with an org and a member's key.
 type server struct {
 	base string
 	key  string
+	stop func() // stops the server (once); also run at cleanup
 }
 
 func startServer(t *testing.T, slug string, serveArgs ...string) server {
@@ -35,12 +39,16 @@ func startServer(t *testing.T, slug string, serveArgs ...string) server {
 		_, err := run(t, srvCtx, append([]string{"serve", "--listen", addr}, serveArgs...)...)
 		done <- err
 	}()
-	t.Cleanup(func() {
-		stop()
-		<-done
-	})
+	var once sync.Once
+	stopNow := func() {
+		once.Do(func() {
+			stop()
+			<-done
+		})
+	}
+	t.Cleanup(stopNow)
 	waitUp(t, "http://"+addr, done)
-	return server{base: "http://" + addr, key: keyPattern.FindString(out)}
+	return server{base: "http://" + addr, key: keyPattern.FindString(out), stop: stopNow}
 }
 
 func (s server) importJSON(t *testing.T, args ...string) (importResult, error) {
@@ -194,4 +202,35 @@ func TestSearchEndToEnd(t *testing.T) {
 	require.ErrorContains(t, err, "mode \"fuzzy\" must be hybrid, keyword or semantic")
 	_, err = run(t, context.Background(), "search", "--server", s.base, "--api-key", s.key, "--repo", "github.com/none/such", "jwt")
 	require.NoError(t, err)
+}
+
+// TestWarehouseCheckAndRebuild: what serve projected matches Postgres, and
+// a wiped ClickHouse is rebuilt to match again.
+func TestWarehouseCheckAndRebuild(t *testing.T) {
+	s := startServer(t, "wh-org")
+	dir := t.TempDir()
+	for i, session := range []string{"6d1f3c2a-8b7e-4f6d-9a0c-1e2b3c4d5e6f", "7d1f3c2a-8b7e-4f6d-9a0c-1e2b3c4d5e6f"} {
+		require.NoError(t, os.WriteFile(filepath.Join(dir, session+".jsonl"), []byte(claudeTranscript(session, i+2)), 0o600))
+	}
+	_, err := s.importJSON(t, dir)
+	require.NoError(t, err)
+	db := warehousetest.Postgres(t)
+	require.Eventually(t, func() bool {
+		var pending int
+		require.NoError(t, db.Pool().QueryRow(context.Background(),
+			`select count(*) from river_job where kind like 'analytics.%' and state not in ('completed', 'cancelled', 'discarded')`).Scan(&pending))
+		return pending == 0
+	}, 30*time.Second, 100*time.Millisecond, "projection jobs done")
+	s.stop() // one process owns embedded ClickHouse
+
+	ctx := context.Background()
+	out, err := run(t, ctx, "warehouse", "check", "--org", "wh-org", "--from", "2026-11-01", "--to", "2026-12-01")
+	require.NoError(t, err, out)
+	require.Contains(t, out, "consistent")
+	out, err = run(t, ctx, "warehouse", "rebuild", "--org", "wh-org", "--wipe")
+	require.NoError(t, err, out)
+	require.Contains(t, out, "re-projected")
+	out, err = run(t, ctx, "warehouse", "check", "--org", "wh-org", "--from", "2026-11-01", "--to", "2026-12-01")
+	require.NoError(t, err, out)
+	require.Contains(t, out, "consistent")
 }

@@ -54,6 +54,7 @@ Every setting is a flag and an environment variable; see "Global Flags".`,
 		newCommitsCmd(cfg),
 		newHookCmd(),
 		newLinksCmd(cfg),
+		newWarehouseCmd(cfg),
 	)
 	return root
 }

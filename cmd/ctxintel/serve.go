@@ -17,6 +17,7 @@ import (
 	"github.com/riverqueue/river"
 	"github.com/spf13/cobra"
 
+	"github.com/context-intelligence/ctxintel/analytics"
 	"github.com/context-intelligence/ctxintel/demo"
 	"github.com/context-intelligence/ctxintel/ingest"
 	"github.com/context-intelligence/ctxintel/ingest/redact"
@@ -101,12 +102,14 @@ func runProcess(ctx context.Context, cfg *Config, listen string, api, seedDemo b
 		return err
 	}
 	linkEvents := warehouse.NewBatchWriter(s.ch, "link_events", ingest.LinkEventColumns, warehouse.BatchOptions{Logger: log})
-	client, err := jobs.NewClient(jobs.Deps{DB: s.db, AuditEvents: auditEvents, LinkEvents: linkEvents, Ingest: ing, Search: searcher, Logger: log},
-		jobs.Config{Workers: cfg.Workers})
+	events := analytics.NewBatchWriters(s.ch, warehouse.BatchOptions{Logger: log})
+	client, err := jobs.NewClient(jobs.Deps{DB: s.db, AuditEvents: auditEvents, LinkEvents: linkEvents, Ingest: ing, Search: searcher,
+		Analytics: &analytics.Projector{DB: s.db, Writers: events.Writers}, Logger: log}, jobs.Config{Workers: cfg.Workers})
 	if err != nil {
 		return err
 	}
 	ing.Jobs = client
+	searcher.Jobs = client
 	svc := &tenancy.Service{DB: s.db, Jobs: client}
 
 	if seedDemo {
@@ -171,6 +174,9 @@ func runProcess(ctx context.Context, cfg *Config, listen string, api, seedDemo b
 		if err := w.Close(shutdownCtx); err != nil {
 			log.Error("flush "+name+" events", slog.Any("error", err))
 		}
+	}
+	if err := events.Close(shutdownCtx); err != nil {
+		log.Error("flush analytics events", slog.Any("error", err))
 	}
 	log.Info("stopped")
 	return nil

@@ -21,6 +21,7 @@
 -- captured for formats that record no time) and can still move earlier
 -- when a later capture holds earlier messages, so the key uses created_at,
 -- when Postgres first stored the conversation, which never changes.
+-- ended_at is the session's end, or started_at when none is recorded.
 -- version is the Postgres time at which the state was read: later reads
 -- see later states, so the newest read wins even when two captures of one
 -- session commit out of order.
@@ -48,10 +49,12 @@ CREATE TABLE IF NOT EXISTS conversation_events (
 PARTITION BY toYYYYMM(created_at)
 ORDER BY (org_id, created_at, conversation_id);
 
--- One row per message. Messages are never changed once stored, so every
--- write of a message is the same row and no version is needed. sent_at is
--- the message's time, or when it was stored for formats without times.
--- user_id and tool are the conversation's (they never change either).
+-- One row per message. A message captured mid-turn is rewritten by a
+-- later capture (streamed text that grew, its model or token counts
+-- arriving), so its text size, model and tokens can change; version works
+-- as for conversations. Its role, time, conversation, user and tool never
+-- change. sent_at is the message's time, or when it was stored for formats
+-- without times.
 CREATE TABLE IF NOT EXISTS message_events (
     org_id          UUID,
     conversation_id UUID,
@@ -63,8 +66,9 @@ CREATE TABLE IF NOT EXISTS message_events (
     sent_at         DateTime64(3, 'UTC'),
     chars           UInt32,
     input_tokens    UInt64,
-    output_tokens   UInt64
-) ENGINE = ReplacingMergeTree
+    output_tokens   UInt64,
+    version         DateTime64(3, 'UTC')
+) ENGINE = ReplacingMergeTree(version)
 PARTITION BY toYYYYMM(sent_at)
 ORDER BY (org_id, sent_at, message_id);
 
@@ -107,41 +111,43 @@ ORDER BY (org_id, occurred_at, event_id);
 -- A materialized view sees every inserted row, not the merged state, so a
 -- view summing the event tables would count an entity once per write: a
 -- conversation re-projected after each of its 50 turns would count 50
--- times, and a retried job's rows twice. No compact sum can be corrected
--- afterwards without knowing which entity each part came from. The
+-- times, and a retried job's rows twice; and a sum cannot be corrected
+-- afterwards, as it does not remember what each entity added. The
 -- rollups therefore hold sets, not sums: their aggregate states are the
 -- sets of entity ids (uniqExact; groupBitmap for the integer message ids),
 -- and adding an id that is already there changes nothing. Writing the same
 -- entity again, in any order and any number of times, leaves them exact.
 -- That holds only while a row's grouping columns never change for its
--- entity, so each rollup reads from columns that are immutable for it:
--- message_events rows (a message never changes), search_events rows, and
--- the commit columns that identify a commit.
+-- entity (an id cannot be taken back out of a group it no longer belongs
+-- to), so each rollup groups by columns that are immutable for it: a
+-- message's day, user, tool and role (not its model, which a later capture
+-- can fill in), a search's columns, and the commit columns that identify a
+-- commit.
 --
--- Sums whose inputs change (tokens and totals of conversations, lines of
--- commits) are not rolled up: metrics read them from the event tables with
--- FINAL within the requested time range, where conversation_events is
--- already one row per conversation.
+-- Sums whose inputs change (tokens and totals of conversations and
+-- messages, lines of commits) and breakdowns by mutable columns (model) are
+-- not rolled up: metrics read them from the event tables with FINAL within
+-- the requested time range, where conversation_events is already one row
+-- per conversation.
 --
 -- Rows removed from an event table (a rebuild's wipe) must be removed from
 -- the rollups as well: views only react to inserts.
 
--- Activity per day (of the message's time), user, tool, model and role: the
+-- Activity per day (of the message's time), user, tool and role: the
 -- conversations with a message that day and the messages themselves.
 -- Merge with uniqExactMerge / groupBitmapMerge; merging across groups
--- unions the sets, so a conversation active under two models counts once.
+-- unions the sets, so a conversation active under two roles counts once.
 CREATE TABLE IF NOT EXISTS conversations_daily (
     org_id        UUID,
     day           Date,
     user_id       UUID,
     tool          LowCardinality(String),
-    model         LowCardinality(String),
     role          LowCardinality(String),
     conversations AggregateFunction(uniqExact, UUID),
     messages      AggregateFunction(groupBitmap, UInt64)
 ) ENGINE = AggregatingMergeTree
 PARTITION BY toYYYYMM(day)
-ORDER BY (org_id, day, user_id, tool, model, role);
+ORDER BY (org_id, day, user_id, tool, role);
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS conversations_daily_mv TO conversations_daily AS
 SELECT
@@ -149,12 +155,11 @@ SELECT
     toDate(sent_at) AS day,
     user_id,
     tool,
-    model,
     role,
     uniqExactState(conversation_id) AS conversations,
     groupBitmapState(toUInt64(message_id)) AS messages
 FROM message_events
-GROUP BY org_id, day, user_id, tool, model, role;
+GROUP BY org_id, day, user_id, tool, role;
 
 -- Commits per day (of committed_at), repository and author.
 CREATE TABLE IF NOT EXISTS commits_daily (

@@ -1,0 +1,162 @@
+package analytics
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/riverqueue/river"
+
+	"github.com/context-intelligence/ctxintel/warehouse"
+)
+
+// QueueProjection is the River queue of copies into ClickHouse (shared with
+// the audit and link projections).
+const QueueProjection = "projection"
+
+// projectionOpts: ClickHouse being down delays a copy, never loses it; 25
+// attempts with River's back-off span about three weeks.
+var projectionOpts = river.InsertOpts{Queue: QueueProjection, MaxAttempts: 25}
+
+// ProjectConversationArgs asks a worker to copy a conversation's current
+// state, and its messages, to ClickHouse. Enqueue it in the transaction
+// that stored or changed the conversation. A wire contract: new fields
+// must be optional.
+type ProjectConversationArgs struct {
+	OrgID          uuid.UUID `json:"org_id"`
+	ConversationID uuid.UUID `json:"conversation_id"`
+	// FromMessageID limits the messages copied to those whose id is this
+	// or higher: pass the lowest id among the messages the capture
+	// inserted or rewrote (a conversation's new messages always get higher
+	// ids than its stored ones), so that the copy covers exactly what
+	// changed and the messages after it. Zero copies all of them.
+	FromMessageID int64 `json:"from_message_id,omitempty"`
+}
+
+// Kind names the job type in River.
+func (ProjectConversationArgs) Kind() string { return "analytics.project_conversation" }
+
+// InsertOpts puts the job on the projection queue with generous retries.
+func (ProjectConversationArgs) InsertOpts() river.InsertOpts { return projectionOpts }
+
+// ProjectCommitArgs asks a worker to copy a commit's current state to
+// ClickHouse. Enqueue it in the transaction that stored or completed the
+// commit. A wire contract: new fields must be optional.
+type ProjectCommitArgs struct {
+	OrgID    uuid.UUID `json:"org_id"`
+	CommitID uuid.UUID `json:"commit_id"`
+}
+
+// Kind names the job type in River.
+func (ProjectCommitArgs) Kind() string { return "analytics.project_commit" }
+
+// InsertOpts puts the job on the projection queue with generous retries.
+func (ProjectCommitArgs) InsertOpts() river.InsertOpts { return projectionOpts }
+
+// ProjectSearchArgs asks a worker to copy a recorded search to ClickHouse.
+// Enqueue it in the transaction that recorded the search. A wire contract:
+// new fields must be optional.
+type ProjectSearchArgs struct {
+	OrgID   uuid.UUID `json:"org_id"`
+	EventID uuid.UUID `json:"event_id"`
+	// OccurredAt is the search's recorded time; with it the event is found
+	// through the table's key (org, occurred_at, id). Optional.
+	OccurredAt time.Time `json:"occurred_at,omitzero"`
+}
+
+// Kind names the job type in River.
+func (ProjectSearchArgs) Kind() string { return "analytics.project_search" }
+
+// InsertOpts puts the job on the projection queue with generous retries.
+func (ProjectSearchArgs) InsertOpts() river.InsertOpts { return projectionOpts }
+
+// Projector copies entities from Postgres into the ClickHouse event tables.
+type Projector struct {
+	DB      *warehouse.DB
+	Writers Writers
+}
+
+// ProjectConversation writes the conversation's current state and its
+// messages (from args.FromMessageID). A conversation that no longer exists
+// cancels the job: there is nothing to copy, and retrying cannot change
+// that.
+func (p *Projector) ProjectConversation(ctx context.Context, args ProjectConversationArgs) error {
+	var conv warehouse.ConversationEvent
+	var msgs []warehouse.MessageEvent
+	err := p.DB.InOrg(ctx, args.OrgID, func(tx pgx.Tx) error {
+		var err error
+		if conv, err = warehouse.GetConversationEvent(ctx, tx, args.ConversationID); err != nil {
+			return err
+		}
+		msgs, err = warehouse.ListConversationMessageEvents(ctx, tx, args.ConversationID, args.FromMessageID)
+		return err
+	})
+	if err != nil {
+		return projectError("conversation", args.ConversationID, err)
+	}
+	rows := make([][]any, len(msgs))
+	for i, m := range msgs {
+		rows[i] = messageRow(m)
+	}
+	// Both inserts wait for their writer's next flush: wait for them
+	// together rather than one after the other.
+	msgErr := make(chan error, 1)
+	go func() { msgErr <- p.Writers.Messages.Write(ctx, rows...) }()
+	err = p.Writers.Conversations.Write(ctx, conversationRow(conv))
+	if err := errors.Join(err, <-msgErr); err != nil {
+		return fmt.Errorf("project conversation %s: %w", args.ConversationID, err)
+	}
+	return nil
+}
+
+// ProjectCommit writes the commit's current state.
+func (p *Projector) ProjectCommit(ctx context.Context, args ProjectCommitArgs) error {
+	var c warehouse.CommitEvent
+	err := p.DB.InOrg(ctx, args.OrgID, func(tx pgx.Tx) error {
+		var err error
+		c, err = warehouse.GetCommitEvent(ctx, tx, args.CommitID)
+		return err
+	})
+	if err != nil {
+		return projectError("commit", args.CommitID, err)
+	}
+	if err := p.Writers.Commits.Write(ctx, commitRow(c)); err != nil {
+		return fmt.Errorf("project commit %s: %w", args.CommitID, err)
+	}
+	return nil
+}
+
+// ProjectSearch writes a recorded search.
+func (p *Projector) ProjectSearch(ctx context.Context, args ProjectSearchArgs) error {
+	var at *time.Time
+	if !args.OccurredAt.IsZero() {
+		at = &args.OccurredAt
+	}
+	var e warehouse.StoredSearchEvent
+	err := p.DB.InOrg(ctx, args.OrgID, func(tx pgx.Tx) error {
+		var err error
+		e, err = warehouse.GetSearchEvent(ctx, tx, args.EventID, at)
+		return err
+	})
+	if err != nil {
+		return projectError("search event", args.EventID, err)
+	}
+	if err := p.Writers.Searches.Write(ctx, searchRow(e)); err != nil {
+		return fmt.Errorf("project search event %s: %w", args.EventID, err)
+	}
+	return nil
+}
+
+// projectError wraps a failed read; an entity that does not exist (any
+// more) cancels the job instead of retrying it for weeks. The job's error
+// still says what was missing.
+func projectError(kind string, id uuid.UUID, err error) error {
+	err = fmt.Errorf("project %s %s: %w", kind, id, err)
+	if errors.Is(err, warehouse.ErrNotFound) {
+		return river.JobCancel(err)
+	}
+	return err
+}
