@@ -11,4 +11,8 @@ create extension if not exists vector;
 create extension if not exists pg_trgm;
 create extension if not exists pgcrypto;
 create extension if not exists btree_gin;
+-- Let the search indexes work under row-level security (see scripts/setup.sh).
+alter function pg_catalog.ts_match_vq(tsvector, tsquery) leakproof;
+alter function pg_catalog.texticlike(text, text) leakproof;
+alter function pg_catalog."left"(text, integer) leakproof;
 SQL

@@ -13,6 +13,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/context-intelligence/ctxintel/analytics"
 	"github.com/context-intelligence/ctxintel/warehouse"
@@ -171,51 +172,65 @@ func (s *Service) Search(ctx context.Context, req Request) (Result, error) {
 	}
 	kq := mergeWords(parsed.Keyword)
 
+	// The keyword and semantic legs run at once, each in its own
+	// transaction (its own connection): a hybrid search takes about as long
+	// as its slower leg, not the sum.
 	var keywordHits, semanticHits []warehouse.MessageHit
 	var embedTook time.Duration
-	err = s.DB.InOrg(ctx, req.OrgID, func(tx pgx.Tx) error {
-		var reason string
-		if kq, reason, err = dropStopWords(ctx, tx, kq); err != nil || reason != "" {
-			res.Reason = reason
-			return err
-		}
-		if req.Mode != ModeSemantic {
-			if keywordHits, err = warehouse.KeywordSearch(ctx, tx, req.OrgID, req.Viewer, kq, req.Filter, hitsPerList); err != nil {
+	var reason string
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error {
+		return s.DB.InOrg(gctx, req.OrgID, func(tx pgx.Tx) error {
+			var err error
+			if kq, reason, err = dropStopWords(gctx, tx, kq); err != nil || reason != "" || req.Mode == ModeSemantic {
 				return err
 			}
-		}
-		if req.Mode != ModeKeyword {
+			keywordHits, err = warehouse.KeywordSearch(gctx, tx, req.OrgID, req.Viewer, kq, req.Filter, hitsPerList)
+			return err
+		})
+	})
+	if req.Mode != ModeKeyword {
+		g.Go(func() error {
 			t0 := time.Now()
-			vec, err := s.queryVector(ctx, req.OrgID, parsed.Text)
+			vec, err := s.queryVector(gctx, req.OrgID, parsed.Text)
 			if err != nil {
 				return err
 			}
 			embedTook = time.Since(t0)
-			exact, err := s.exact(ctx, tx, req.OrgID)
+			return s.DB.InOrg(gctx, req.OrgID, func(tx pgx.Tx) error {
+				exact, err := s.exact(gctx, tx, req.OrgID)
+				if err != nil {
+					return err
+				}
+				semanticHits, err = warehouse.SemanticSearch(gctx, tx, req.OrgID, req.Viewer, warehouse.SemanticQuery{
+					Model: s.Embedder.Model(), Dims: s.Embedder.Dimensions(), Vector: vec, Exact: exact, Candidates: 4 * hitsPerList,
+				}, req.Filter, hitsPerList)
+				return err
+			})
+		})
+	}
+	err = g.Wait()
+	if err == nil && reason != "" {
+		res.Reason = reason
+		semanticHits = nil // a query of stop-words finds nothing in any mode
+	}
+	if err == nil && res.Reason == "" {
+		err = s.DB.InOrg(ctx, req.OrgID, func(tx pgx.Tx) error {
+			ranked := fuse(keywordHits, semanticHits, req.Limit)
+			ids := make([]uuid.UUID, len(ranked))
+			for i, r := range ranked {
+				ids[i] = r.id
+			}
+			headers, err := warehouse.ConversationsByID(ctx, tx, ids)
 			if err != nil {
 				return err
 			}
-			semanticHits, err = warehouse.SemanticSearch(ctx, tx, req.OrgID, req.Viewer, warehouse.SemanticQuery{
-				Model: s.Embedder.Model(), Dims: s.Embedder.Dimensions(), Vector: vec, Exact: exact, Candidates: 4 * hitsPerList,
-			}, req.Filter, hitsPerList)
-			if err != nil {
-				return err
+			for _, r := range ranked {
+				res.Conversations = append(res.Conversations, s.present(r, headers[r.id], parsed))
 			}
-		}
-		ranked := fuse(keywordHits, semanticHits, req.Limit)
-		ids := make([]uuid.UUID, len(ranked))
-		for i, r := range ranked {
-			ids[i] = r.id
-		}
-		headers, err := warehouse.ConversationsByID(ctx, tx, ids)
-		if err != nil {
-			return err
-		}
-		for _, r := range ranked {
-			res.Conversations = append(res.Conversations, s.present(r, headers[r.id], parsed))
-		}
-		return nil
-	})
+			return nil
+		})
+	}
 	if err != nil {
 		return res, fmt.Errorf("search: %w", err)
 	}
