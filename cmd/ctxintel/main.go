@@ -55,6 +55,7 @@ Every setting is a flag and an environment variable; see "Global Flags".`,
 		newHookCmd(),
 		newLinksCmd(cfg),
 		newWarehouseCmd(cfg),
+		newBenchCmd(cfg),
 	)
 	return root
 }
