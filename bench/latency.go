@@ -8,6 +8,9 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+
 	"github.com/context-intelligence/ctxintel/search"
 	"github.com/context-intelligence/ctxintel/warehouse"
 )
@@ -49,7 +52,7 @@ func runLatency(ctx context.Context, cfg *Config, b *benchDB, p *Plan) ([]Latenc
 	if err != nil {
 		return nil, err
 	}
-	svc := &search.Service{DB: b.db, Embedder: emb, Logger: cfg.Logger}
+	svc := &search.Service{DB: b.db, Embedder: emb, Logger: cfg.Logger, Jobs: analyticsJobs(b.db)}
 	largest, _, small := benchOrgs(p)
 	var out []LatencyCell
 	for _, target := range []struct {
@@ -168,4 +171,15 @@ func measureCell(ctx context.Context, cfg *Config, svc *search.Service, o *PlanO
 		}
 	}
 	return cell
+}
+
+// analyticsJobs enqueues the search events' analytics projections as the
+// service does (an insert-only River client: nothing works them off in a
+// benchmark database, the insert is what a search costs).
+func analyticsJobs(db *warehouse.DB) search.TxEnqueuer {
+	client, err := river.NewClient(riverpgxv5.New(db.Pool()), &river.Config{})
+	if err != nil {
+		return nil
+	}
+	return client
 }

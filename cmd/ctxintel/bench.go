@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/context-intelligence/ctxintel/analytics"
 	"github.com/context-intelligence/ctxintel/bench"
 	"github.com/context-intelligence/ctxintel/ingest"
 	"github.com/context-intelligence/ctxintel/jobs"
@@ -72,7 +73,12 @@ run this time, so "--size 1m" adds to an existing 100k report.`,
 				ModelDir: cfg.Embedding.ModelDir, Out: out, Progress: cmd.ErrOrStderr(), Logger: log,
 				Budget: budget, Queries: queries, SuperuserURL: superuser,
 				Workers: func(db *warehouse.DB, ing *ingest.Service, s *search.Service) (bench.Workers, error) {
-					client, err := jobs.NewClient(jobs.Deps{DB: db, AuditEvents: discardEvents{}, Ingest: ing, Search: s, Logger: log},
+					// Projections read Postgres as in production; their rows
+					// are dropped (the benchmark has no ClickHouse).
+					projector := &analytics.Projector{DB: db, Writers: analytics.Writers{Conversations: discardEvents{}, Messages: discardEvents{},
+						Commits: discardEvents{}, Searches: discardEvents{}}}
+					client, err := jobs.NewClient(jobs.Deps{DB: db, AuditEvents: discardEvents{}, LinkEvents: discardEvents{}, Ingest: ing,
+						Search: s, Analytics: projector, Logger: log},
 						jobs.Config{Workers: cfg.Workers, FetchPollInterval: 50 * time.Millisecond})
 					if err != nil {
 						return nil, err
@@ -103,8 +109,8 @@ run this time, so "--size 1m" adds to an existing 100k report.`,
 	return cmd
 }
 
-// discardEvents drops audit events: the benchmark databases have no
-// ClickHouse, and their loads write no audit entries.
+// discardEvents drops ClickHouse rows (audit, links, analytics): the
+// benchmark databases have no ClickHouse.
 type discardEvents struct{}
 
 func (discardEvents) Write(context.Context, ...[]any) error { return nil }
