@@ -11,7 +11,7 @@ export TEST_DATABASE_URL ?= postgres://ctxintel:ctxintel@127.0.0.1:5432/postgres
 
 GO_SOURCES := $(shell find . -name '*.go' -not -path './.deps/*') go.mod go.sum $(shell find migrations web -name '*.sql' -o -name '*.yaml' -o -name '*.css' 2>/dev/null)
 
-.PHONY: setup build run test test-short bench fuzz lint clean help
+.PHONY: setup build run test bench fuzz clean help
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' Makefile | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -37,8 +37,10 @@ test: setup ## set up, then run the whole test suite
 	go test -count=1 -timeout 20m $(CHDB_PKGS)
 	go test -race -count=1 -timeout 20m $$(go list ./... | grep -v -E '/(warehouse|jobs|cmd/ctxintel|analytics)(/|$$)|/ingest$$')
 
-bench: setup build ## run the benchmarks and write BENCHMARKS.md
-	$(BIN) bench --out BENCHMARKS.md
+bench: setup build ## run the benchmarks and write BENCHMARKS.md (search at 100k and 1M, correlation quality, webhook ack)
+	$(BIN) bench --size all --reuse --out BENCHMARKS.md
+	CTXINTEL_WRITE_BENCHMARKS=1 go test ./correlate/ -run TestCorrelationEvaluation -count=1
+	go test ./web/ -run '^$$' -bench BenchmarkWebhookAck -benchtime 300x -count=1
 
 fuzz: ## run every fuzz test for 30 s each
 	@for pkg in $$(go list ./...); do \
