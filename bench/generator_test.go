@@ -5,9 +5,11 @@ import (
 	"math"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/context-intelligence/ctxintel/ingest/transcript"
 	"github.com/context-intelligence/ctxintel/search"
 )
 
@@ -242,5 +244,24 @@ func TestRelevanceMetrics(t *testing.T) {
 		for k := range q.Judgment {
 			require.True(t, keys[k], "query %q judges unknown %s", q.Query, k)
 		}
+	}
+}
+
+// The lag benchmark's captures are real Claude Code transcripts to the
+// parser: every generated message comes back with its text.
+func TestClaudeCodeCaptureParses(t *testing.T) {
+	t.Parallel()
+	p := NewPlan(GenConfig{Seed: 1042, Messages: 2000, Orgs: 1})
+	c := p.Conversation(&p.Orgs[0], 2)
+	data := claudeCodeJSONL(c, "8c0b7a52-5f55-4d2c-9d7e-0b3a4c1e2f60", time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC))
+	res := transcript.Parse("~/.claude/projects/-home-dev-src-shop-api/8c0b7a52-5f55-4d2c-9d7e-0b3a4c1e2f60.jsonl", data, transcript.FormatClaudeCodeJSONL, transcript.Limits{MaxLineBytes: 1 << 20})
+	require.False(t, res.HasErrors(), res.Problems)
+	require.Len(t, res.Conversations, 1)
+	got := res.Conversations[0]
+	require.Equal(t, "8c0b7a52-5f55-4d2c-9d7e-0b3a4c1e2f60", got.ExternalID)
+	require.Len(t, got.Messages, len(c.Messages))
+	for i, m := range got.Messages {
+		require.Equal(t, c.Messages[i].Role, string(m.Role))
+		require.Equal(t, c.Messages[i].Text, m.Text)
 	}
 }

@@ -160,7 +160,7 @@ func runRelevance(ctx context.Context, cfg *Config, model *search.USELite) (Rele
 	modes := []search.Mode{search.ModeKeyword, search.ModeSemantic, search.ModeHybrid}
 	sums := map[string][2]float64{}
 	byKind := map[string]map[string][]float64{}
-	type lists struct{ kw, sem, kwOr []string }
+	type lists struct{ kw, sem, kwOr, kwPairs []string }
 	var all []lists
 	for _, jq := range judgedQueries {
 		qs := QueryScore{Query: jq.Query, Kind: jq.Kind, NDCG: map[string]float64{}}
@@ -191,7 +191,15 @@ func runRelevance(ctx context.Context, cfg *Config, model *search.USELite) (Rele
 		if err != nil {
 			return r, err
 		}
-		all = append(all, lists{kw, sem, kwOr})
+		pairHits, err := keywordLeg(ctx, b.db, orgID, viewer, jq.Query, legPairs)
+		if err != nil {
+			return r, err
+		}
+		var kwPairs []string
+		for _, id := range conversationRanking(pairHits) {
+			kwPairs = append(kwPairs, keys[id])
+		}
+		all = append(all, lists{kw, sem, kwOr, kwPairs})
 	}
 	nq := float64(len(judgedQueries))
 	for _, mode := range modes {
@@ -214,8 +222,11 @@ func runRelevance(ctx context.Context, cfg *Config, model *search.USELite) (Rele
 		var n, rec float64
 		for i, jq := range judgedQueries {
 			kw := all[i].kw
-			if v.anyWord {
+			switch v.leg {
+			case legAny:
 				kw = all[i].kwOr
+			case legPairs:
+				kw = all[i].kwPairs
 			}
 			fused := v.fuse(kw, all[i].sem)
 			n += ndcgAt10(fused, jq.Judgment)
@@ -326,10 +337,10 @@ func recallAt10(ranked []string, judged map[string]int) float64 {
 type fusionVariant struct {
 	name string
 	fuse func(kw, sem []string) []string
-	// anyWord runs the keyword leg with the query's plain words joined
-	// by OR (ranked by how many and how well they match) instead of all
-	// words required.
-	anyWord bool
+	// leg is the keyword ranking fused: legAll (keyword mode's), legAny
+	// (the plain words joined by OR, ranked by how many and how well they
+	// match) or legPairs (any two of them).
+	leg string
 }
 
 // anyWordQuery rewrites a query of plain words into alternatives ("a b c"
@@ -351,7 +362,9 @@ func anyWordQuery(q string) string {
 func onlyKeyword(kw, _ []string) []string { return kw }
 
 // rrf fuses two conversation rankings by weighted reciprocal rank; the
-// service's fusion is rrf(60, 1, 1) over the same conversation ranks.
+// service's fusion is rrf(60, 1, 1) over the same conversation ranks (its
+// hybrid keyword leg takes any of the plain words since the evaluation
+// showed it, see search.anyWord).
 func rrf(k, wKw, wSem float64) func(kw, sem []string) []string {
 	return func(kw, sem []string) []string {
 		score := map[string]float64{}
@@ -395,18 +408,19 @@ func keywordFirstIfFew(few int, inner func(kw, sem []string) []string) func(kw, 
 }
 
 var fusionVariants = []fusionVariant{
-	{"RRF k=60, equal weights (the service's fusion)", rrf(60, 1, 1), false},
-	{"RRF k=60, semantic weight 1.5", rrf(60, 1, 1.5), false},
-	{"RRF k=60, semantic weight 2", rrf(60, 1, 2), false},
-	{"RRF k=60, keyword weight 1.5", rrf(60, 1.5, 1), false},
-	{"RRF k=10, equal weights", rrf(10, 1, 1), false},
-	{"RRF k=20, equal weights", rrf(20, 1, 1), false},
-	{"RRF k=10, semantic weight 1.5", rrf(10, 1, 1.5), false},
-	{"keyword first when ≤ 3 keyword hits, else RRF k=60", keywordFirstIfFew(3, rrf(60, 1, 1)), false},
-	{"keyword first when ≤ 3 keyword hits, else RRF k=10", keywordFirstIfFew(3, rrf(10, 1, 1)), false},
-	{"keyword alone, any word (OR) instead of all words", onlyKeyword, true},
-	{"any-word keyword leg, RRF k=60, equal weights", rrf(60, 1, 1), true},
-	{"any-word keyword leg, RRF k=60, semantic weight 1.5", rrf(60, 1, 1.5), true},
-	{"any-word keyword leg, RRF k=60, semantic weight 2", rrf(60, 1, 2), true},
-	{"any-word keyword leg, RRF k=20, semantic weight 1.5", rrf(20, 1, 1.5), true},
+	{"all words required in the keyword leg, RRF k=60, equal weights", rrf(60, 1, 1), legAll},
+	{"all words required, RRF k=60, semantic weight 1.5", rrf(60, 1, 1.5), legAll},
+	{"all words required, RRF k=60, semantic weight 2", rrf(60, 1, 2), legAll},
+	{"all words required, RRF k=60, keyword weight 1.5", rrf(60, 1.5, 1), legAll},
+	{"all words required, RRF k=10, equal weights", rrf(10, 1, 1), legAll},
+	{"all words required, RRF k=20, equal weights", rrf(20, 1, 1), legAll},
+	{"all words required, keyword first when ≤ 3 keyword hits, else RRF k=60", keywordFirstIfFew(3, rrf(60, 1, 1)), legAll},
+	{"keyword alone, any word (OR) instead of all words", onlyKeyword, legAny},
+	{"any-word keyword leg, RRF k=60, equal weights", rrf(60, 1, 1), legAny},
+	{"any-word keyword leg, RRF k=60, semantic weight 1.5", rrf(60, 1, 1.5), legAny},
+	{"any-word keyword leg, RRF k=60, semantic weight 2", rrf(60, 1, 2), legAny},
+	{"any-word keyword leg, RRF k=20, semantic weight 1.5", rrf(20, 1, 1.5), legAny},
+	{"any-word keyword leg, RRF k=60, keyword weight 1.5", rrf(60, 1.5, 1), legAny},
+	{"keyword alone, any two words (all when fewer than three)", onlyKeyword, legPairs},
+	{"any-two-words keyword leg, RRF k=60, equal weights", rrf(60, 1, 1), legPairs},
 }

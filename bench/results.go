@@ -30,9 +30,11 @@ type SizeResult struct {
 	Latency    []LatencyCell  `json:"latency"`
 	Recall     []RecallResult `json:"recall"`
 	Experiment *Experiment    `json:"experiment,omitempty"`
-	MeasuredAt time.Time      `json:"measured_at"`
-	LoadAvg    [3]float64     `json:"load_avg"` // machine load when the measurements ended
-	Machine    *Machine       `json:"machine,omitempty"`
+	// KeywordLegs is the keyword leg of hybrid search alone, by variant.
+	KeywordLegs []LegLatency `json:"keyword_legs,omitempty"`
+	MeasuredAt  time.Time    `json:"measured_at"`
+	LoadAvg     [3]float64   `json:"load_avg"` // machine load when the measurements ended
+	Machine     *Machine     `json:"machine,omitempty"`
 }
 
 // setSize stores a size's results; measured says whether latency or
@@ -88,10 +90,45 @@ func (r *Results) write(path string) error {
 	if err != nil {
 		return err
 	}
-	md := renderReport(r) + "\n" + resultsMarker + strings.ReplaceAll(string(raw), "--", `\u002d\u002d`) + " -->\n"
+	report := renderReport(r)
+	md := report + foreignSections(path, report) + "\n" + resultsMarker + strings.ReplaceAll(string(raw), "--", `\u002d\u002d`) + " -->\n"
 	tmp := path + ".tmp"
 	if err := os.WriteFile(tmp, []byte(md), 0o644); err != nil {
 		return fmt.Errorf("write report: %w", err)
 	}
 	return os.Rename(tmp, path)
+}
+
+// foreignSections returns the "## " sections of the existing file that the
+// report does not write (other benchmarks, such as commit correlation,
+// keep their sections in the same file), so a run does not erase them.
+func foreignSections(path, report string) string {
+	old, err := os.ReadFile(path)
+	if err != nil {
+		return ""
+	}
+	text := string(old)
+	if i := strings.Index(text, resultsMarker); i >= 0 {
+		text = text[:i]
+	}
+	own := map[string]bool{}
+	for _, line := range strings.Split(report, "\n") {
+		if strings.HasPrefix(line, "## ") {
+			own[line] = true
+		}
+	}
+	var b strings.Builder
+	keep := false
+	for _, line := range strings.SplitAfter(text, "\n") {
+		if strings.HasPrefix(line, "## ") {
+			keep = !own[strings.TrimRight(line, "\n")]
+		}
+		if keep {
+			b.WriteString(line)
+		}
+	}
+	if b.Len() == 0 {
+		return ""
+	}
+	return "\n" + strings.TrimRight(b.String(), "\n") + "\n"
 }
