@@ -48,10 +48,11 @@ const (
 	PartRelevance = "relevance"
 	PartEmbed     = "embed" // USE-Lite query embedding time and the vector calibration
 	PartLegs      = "legs"  // the keyword leg of hybrid search alone, by variant
+	PartPlans     = "plans" // keyword and hybrid search with custom plans only
 )
 
 // AllParts is every part, in the order they run.
-var AllParts = []string{PartLatency, PartLegs, PartRecall, PartEmbed, PartRelevance, PartLag}
+var AllParts = []string{PartLatency, PartLegs, PartPlans, PartRecall, PartEmbed, PartRelevance, PartLag}
 
 // PartLoad only loads (or checks) the datasets: with no other part, a run
 // prepares the databases and measures nothing.
@@ -219,7 +220,7 @@ func runSize(ctx context.Context, cfg *Config, size Size, prev SizeResult) (Size
 	plan := NewPlan(GenConfig{Seed: cfg.Seed, Messages: size.Messages})
 	sig := datasetSignature{Generator: generatorVersion, Seed: cfg.Seed, Messages: plan.Messages, Orgs: len(plan.Orgs)}
 	name := "ctxintel_bench_" + size.Name
-	sr := SizeResult{Size: size.Name, Messages: size.Messages, Latency: prev.Latency, Recall: prev.Recall, Experiment: prev.Experiment, KeywordLegs: prev.KeywordLegs,
+	sr := SizeResult{Size: size.Name, Messages: size.Messages, Latency: prev.Latency, Recall: prev.Recall, Experiment: prev.Experiment, KeywordLegs: prev.KeywordLegs, PlanCache: prev.PlanCache,
 		MeasuredAt: prev.MeasuredAt, LoadAvg: prev.LoadAvg}
 	exists, err := databaseExists(ctx, cfg.DatabaseURL, name)
 	if err != nil {
@@ -288,6 +289,11 @@ func runSize(ctx context.Context, cfg *Config, size Size, prev SizeResult) (Size
 	if cfg.part(PartLegs) {
 		if sr.KeywordLegs, err = runKeywordLegs(ctx, cfg, bdb, plan); err != nil {
 			return sr, bdb, fmt.Errorf("keyword legs: %w", err)
+		}
+	}
+	if cfg.part(PartPlans) {
+		if sr.PlanCache, err = runPlanCacheExperiment(ctx, cfg, bdb, plan); err != nil {
+			return sr, bdb, fmt.Errorf("plan cache experiment: %w", err)
 		}
 	}
 	if cfg.part(PartLatency) && cfg.SuperuserURL != "" {

@@ -3,6 +3,7 @@ package bench
 import (
 	"context"
 	"fmt"
+	"net/url"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
@@ -122,6 +123,49 @@ func runLeakproofExperiment(ctx context.Context, cfg *Config, b *benchDB, p *Pla
 			cfg.logf("  %s: p50 %.1f ms  p95 %.1f ms", anyWordMode, c.P50, c.P95)
 			ex.Cells = append(ex.Cells, c)
 		}
+	}
+	return ex, nil
+}
+
+// runPlanCacheExperiment measures keyword and hybrid search with every
+// statement planned for its actual parameters (plan_cache_mode =
+// force_custom_plan, set per connection through the URL). pgx prepares
+// each statement and Postgres switches to a generic plan after five
+// executions of one shape; in a generic plan plainto_tsquery($n) is no
+// constant, so it is evaluated again for every candidate row (once in the
+// condition, once in ts_rank_cd, per alternative).
+func runPlanCacheExperiment(ctx context.Context, cfg *Config, b *benchDB, p *Plan) (*Experiment, error) {
+	u, err := url.Parse(b.url)
+	if err != nil {
+		return nil, err
+	}
+	q := u.Query()
+	q.Set("options", "-c plan_cache_mode=force_custom_plan")
+	u.RawQuery = strings.ReplaceAll(q.Encode(), "+", "%20")
+	db, err := warehouse.OpenPostgres(ctx, u.String())
+	if err != nil {
+		return nil, err
+	}
+	defer db.Close()
+	ex := &Experiment{Name: "custom plans for every search", Change: "plan_cache_mode = force_custom_plan  -- per connection (pgx: RuntimeParams, or options=-c plan_cache_mode=force_custom_plan in DATABASE_URL)"}
+	qs := p.Queries(400, 1)
+	emb, err := NewFixedEmbedder(qs)
+	if err != nil {
+		return nil, err
+	}
+	svc := &search.Service{DB: db, Embedder: emb, Logger: cfg.Logger, Jobs: analyticsJobs(db)}
+	o, _, _ := benchOrgs(p)
+	vectors, err := b.countVectors(ctx, o.ID)
+	if err != nil {
+		return nil, err
+	}
+	viewer := warehouse.Viewer{UserID: o.Users[1].ID, Role: o.Users[1].Role}
+	for _, mode := range []search.Mode{search.ModeKeyword, search.ModeSemantic, search.ModeHybrid, anyWordMode} {
+		cfg.logf("%s: experiment (custom plans) largest org, %s, concurrency 1…", p.sizeName(), mode)
+		c := measureCell(ctx, cfg, svc, o, viewer, mode, 1, qs)
+		c.Org, c.OrgMessages, c.OrgVectors = "largest", o.Messages, vectors
+		cfg.logf("  p50 %.1f ms  p95 %.1f ms  p99 %.1f ms  (n=%d)", c.P50, c.P95, c.P99, c.N)
+		ex.Cells = append(ex.Cells, c)
 	}
 	return ex, nil
 }

@@ -32,9 +32,11 @@ type SizeResult struct {
 	Experiment *Experiment    `json:"experiment,omitempty"`
 	// KeywordLegs is the keyword leg of hybrid search alone, by variant.
 	KeywordLegs []LegLatency `json:"keyword_legs,omitempty"`
-	MeasuredAt  time.Time    `json:"measured_at"`
-	LoadAvg     [3]float64   `json:"load_avg"` // machine load when the measurements ended
-	Machine     *Machine     `json:"machine,omitempty"`
+	// PlanCache is keyword and hybrid search with custom plans only.
+	PlanCache  *Experiment `json:"plan_cache,omitempty"`
+	MeasuredAt time.Time   `json:"measured_at"`
+	LoadAvg    [3]float64  `json:"load_avg"` // machine load when the measurements ended
+	Machine    *Machine    `json:"machine,omitempty"`
 }
 
 // setSize stores a size's results; measured says whether latency or

@@ -31,6 +31,11 @@ func OpenPostgres(ctx context.Context, url string) (*DB, error) {
 		return nil, fmt.Errorf("parse database URL: %w", err)
 	}
 	cfg.MaxConnIdleTime = 5 * time.Minute
+	// pgx prepares every statement; after five runs Postgres may switch to a
+	// generic plan that re-parses plainto_tsquery($n) for every candidate
+	// row. Custom plans keep search fast (BENCHMARKS.md: hybrid p95 at 100k
+	// 261 -> 151 ms, at 1M 1,207 -> 576 ms).
+	cfg.ConnConfig.RuntimeParams["plan_cache_mode"] = "force_custom_plan"
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("connect to postgres: %w", err)

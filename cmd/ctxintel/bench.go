@@ -33,6 +33,7 @@ service's own database is never touched), and measure:
   latency     org-scoped search p50/p95/p99, keyword, semantic and hybrid, at
               concurrency 1 and 8, for the largest and a small org
   legs        the keyword leg of hybrid search alone: all, any or any two words
+  plans       keyword, semantic and hybrid search with custom plans only (plan_cache_mode)
   recall      HNSW recall@10 against exact search (largest and a mid-size org)
   embed       USE-Lite query embedding time; synthetic vs real vector statistics
   relevance   nDCG@10 and recall@10 of the three modes on a hand-judged corpus
