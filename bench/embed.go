@@ -47,7 +47,7 @@ func measureQueryEmbedding(ctx context.Context, m *search.USELite, p *Plan) (Emb
 	o := &p.Orgs[0]
 	for i := 0; len(texts) < 128; i++ {
 		for _, msg := range p.Conversation(o, i).Messages {
-			for _, sp := range chunkSpans(msg.Text, 400) {
+			for _, sp := range search.Chunk(msg.Text, 400) {
 				texts = append(texts, msg.Text[sp[0]:sp[1]])
 			}
 		}

@@ -122,7 +122,7 @@ func TestConversationText(t *testing.T) {
 			}
 			// One vector per chunk of at most 400 bytes, as the embedding job stores them.
 			require.NotEmpty(t, vecs[j])
-			require.LessOrEqual(t, len(vecs[j]), maxChunks)
+			require.LessOrEqual(t, len(vecs[j]), search.MaxChunks)
 			for _, cv := range vecs[j] {
 				require.LessOrEqual(t, cv.End-cv.Start, 400)
 				require.Len(t, cv.Vector, 512)

@@ -119,7 +119,7 @@ func runLag(ctx context.Context, cfg *Config, b *benchDB, model *search.USELite)
 			data := claudeCodeJSONL(c, session, time.Now())
 			for _, m := range c.Messages {
 				r.Messages++
-				r.Chunks += len(chunkSpans(m.Text, 400))
+				r.Chunks += len(search.Chunk(m.Text, 400))
 			}
 			stored, err := ing.Store(ctx, ingest.Upload{OrgID: org.ID, UserID: user.ID, Format: transcript.FormatClaudeCodeJSONL,
 				Name: "~/.claude/projects/-home-dev-src-shop-api/" + session + ".jsonl", Data: data})

@@ -3,9 +3,8 @@ package bench
 import (
 	"math"
 	"math/rand/v2"
-	"strings"
-	"unicode"
-	"unicode/utf8"
+
+	"github.com/context-intelligence/ctxintel/search"
 )
 
 // VectorModel draws synthetic embeddings with the structure of real text
@@ -119,7 +118,7 @@ func (p *Plan) ConversationVectors(c Conversation) [][]ChunkVector {
 	centre := p.vectors.Centre(rng, c.Topic)
 	out := make([][]ChunkVector, len(c.Messages))
 	for i, m := range c.Messages {
-		for _, sp := range chunkSpans(m.Text, 400) {
+		for _, sp := range search.Chunk(m.Text, 400) {
 			out[i] = append(out[i], ChunkVector{Start: sp[0], End: sp[1], Vector: p.vectors.Vector(rng, centre)})
 		}
 	}
@@ -130,45 +129,4 @@ func (p *Plan) ConversationVectors(c Conversation) [][]ChunkVector {
 type ChunkVector struct {
 	Start, End int
 	Vector     []float32
-}
-
-// maxChunks mirrors search.MaxChunks.
-const maxChunks = 8
-
-// chunkSpans mirrors the embedding job's chunking (search.chunk): pieces
-// of at most size bytes cut at a paragraph, line, sentence or word.
-func chunkSpans(text string, size int) [][2]int {
-	var out [][2]int
-	for start := 0; start < len(text) && len(out) < maxChunks; {
-		for start < len(text) {
-			r, n := utf8.DecodeRuneInString(text[start:])
-			if !unicode.IsSpace(r) {
-				break
-			}
-			start += n
-		}
-		if start >= len(text) {
-			break
-		}
-		end := min(len(text), start+size)
-		if end < len(text) {
-			cut := -1
-			for _, sep := range []string{"\n\n", "\n", ". ", " "} {
-				if i := strings.LastIndex(text[start:end], sep); i > size/2 {
-					cut = start + i + len(sep)
-					break
-				}
-			}
-			if cut < 0 {
-				cut = end
-				for cut > start && !utf8.RuneStart(text[cut]) {
-					cut--
-				}
-			}
-			end = cut
-		}
-		out = append(out, [2]int{start, end})
-		start = end
-	}
-	return out
 }

@@ -210,17 +210,11 @@ func (s *Service) LinkConversation(ctx context.Context, args LinkConversationArg
 		if err != nil {
 			return err
 		}
-		if conv.StartedAt == nil && len(conv.MentionedHashes) == 0 && len(conv.CommitRefs) == 0 {
-			return nil // no time and no hashes: nothing to anchor a link on
+		end := conv.StartedAt
+		if conv.EndedAt != nil {
+			end = *conv.EndedAt
 		}
-		from, to := time.Time{}, time.Time{}
-		if conv.StartedAt != nil {
-			end := *conv.StartedAt
-			if conv.EndedAt != nil {
-				end = *conv.EndedAt
-			}
-			from, to = conv.StartedAt.Add(-commitsBeforeSession), end.Add(commitsAfterSession)
-		}
+		from, to := conv.StartedAt.Add(-commitsBeforeSession), end.Add(commitsAfterSession)
 		commits, err := warehouse.CommitsInWindow(ctx, tx, from, to, append(conv.MentionedHashes, conv.CommitRefs...), candidateLimit)
 		if err != nil {
 			return err
@@ -355,9 +349,7 @@ func toSession(c warehouse.CorrelationConversation) correlate.Session {
 		FilesWritten: c.FilesWritten, Commands: c.Commands, MentionedHashes: c.MentionedHashes, CommitRefs: c.CommitRefs,
 		ZonelessTimes: c.Tool == "aider", // Aider writes local times without a zone
 	}
-	if c.StartedAt != nil {
-		s.StartedAt = *c.StartedAt
-	}
+	s.StartedAt = c.StartedAt
 	if c.EndedAt != nil {
 		s.EndedAt = *c.EndedAt
 	}

@@ -126,12 +126,9 @@ func (s *Service) Store(ctx context.Context, u Upload) (Stored, error) {
 	}
 	redacted, findings := s.Redactor.RedactBytes(u.Data)
 	sum := sha256.Sum256(redacted)
-	payload, err := compress(redacted)
-	if err != nil {
-		return Stored{}, err
-	}
+	payload := encoder.EncodeAll(redacted, make([]byte, 0, len(redacted)/4))
 	var out Stored
-	err = s.DB.InOrg(ctx, u.OrgID, func(tx pgx.Tx) error {
+	err := s.DB.InOrg(ctx, u.OrgID, func(tx pgx.Tx) error {
 		c, inserted, err := warehouse.InsertRawCapture(ctx, tx, warehouse.RawCapture{
 			OrgID: u.OrgID, UserID: u.UserID, SourceName: u.Name, GitRemote: redactRemote(s.Redactor, u.GitRemote), Format: string(format),
 			SHA256: sum[:], SizeBytes: int64(len(redacted)), Payload: payload, Redactions: findings,
@@ -172,10 +169,6 @@ var (
 	encoder, _ = zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.SpeedDefault))
 	decoder, _ = zstd.NewReader(nil, zstd.WithDecoderMaxMemory(1<<30))
 )
-
-func compress(b []byte) ([]byte, error) {
-	return encoder.EncodeAll(b, make([]byte, 0, len(b)/4)), nil
-}
 
 func decompress(b []byte) ([]byte, error) {
 	out, err := decoder.DecodeAll(b, nil)

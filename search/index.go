@@ -49,13 +49,11 @@ func chunkChars(e Embedder) int {
 	return 6000
 }
 
-// span is a chunk's byte range.
-type span struct{ start, end int }
-
-// chunk splits text into pieces of at most size bytes, cutting at a
-// paragraph, line, sentence or word boundary where one is near.
-func chunk(text string, size int) []span {
-	var out []span
+// Chunk splits text into the byte ranges [start, end) the embedding job
+// embeds: pieces of at most size bytes, cut at a paragraph, line, sentence
+// or word boundary where one is near, at most MaxChunks of them.
+func Chunk(text string, size int) [][2]int {
+	var out [][2]int
 	for start := 0; start < len(text) && len(out) < MaxChunks; {
 		for start < len(text) {
 			r, n := utf8.DecodeRuneInString(text[start:])
@@ -84,7 +82,7 @@ func chunk(text string, size int) []span {
 			}
 			end = cut
 		}
-		out = append(out, span{start, end})
+		out = append(out, [2]int{start, end})
 		start = end
 	}
 	return out
@@ -131,9 +129,9 @@ func (s *Service) EmbedConversation(ctx context.Context, args EmbedConversationA
 		return nil
 	}
 	for _, m := range msgs {
-		for i, sp := range chunk(m.Text, size) {
-			pending = append(pending, warehouse.Embedding{MessageID: m.ID, ConversationID: m.ConversationID, Chunk: i, StartChar: sp.start, EndChar: sp.end})
-			texts = append(texts, m.Text[sp.start:sp.end])
+		for i, sp := range Chunk(m.Text, size) {
+			pending = append(pending, warehouse.Embedding{MessageID: m.ID, ConversationID: m.ConversationID, Chunk: i, StartChar: sp[0], EndChar: sp[1]})
+			texts = append(texts, m.Text[sp[0]:sp[1]])
 			if len(texts) == 64 {
 				if err := flush(); err != nil {
 					return stored, err

@@ -138,7 +138,7 @@ type CorrelationConversation struct {
 	Cwd             string
 	Branches        []string
 	UserEmail       string
-	StartedAt       *time.Time
+	StartedAt       time.Time // when the format records no time: when it was captured
 	EndedAt         *time.Time
 	FilesWritten    []string
 	WrittenLines    []int64
