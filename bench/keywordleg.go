@@ -55,9 +55,8 @@ func legQuery(ctx context.Context, tx pgx.Tx, q, variant string) (warehouse.Keyw
 		out.Groups = append(out.Groups, g)
 	}
 	if len(words) > 0 {
-		var content []string
-		if err := tx.QueryRow(ctx, `select coalesce(array_agg(w order by i), '{}') from unnest($1::text[]) with ordinality as u(w, i)
-			where numnode(plainto_tsquery('english', w)) > 0`, words).Scan(&content); err != nil {
+		content, err := warehouse.ContentWords(ctx, tx, words)
+		if err != nil {
 			return out, false, err
 		}
 		var first []warehouse.TextMatch

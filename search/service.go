@@ -131,6 +131,11 @@ type cachedCount struct {
 	at time.Time
 }
 
+// SemanticCandidates is how many nearest chunks the semantic leg fetches
+// (among those the viewer may see): HNSW recall@10 0.997 at 1M messages,
+// and a fifth of the index work of 400 (BENCHMARKS.md, HNSW recall).
+const SemanticCandidates = 100
+
 const (
 	hitsPerList  = 100 // messages fetched from each search before grouping
 	rrfK         = 60  // reciprocal rank fusion constant (Cormack et al.)
@@ -182,11 +187,8 @@ func (s *Service) Search(ctx context.Context, req Request) (Result, error) {
 	g.Go(func() error {
 		return s.DB.InOrg(gctx, req.OrgID, func(tx pgx.Tx) error {
 			var err error
-			if kq, reason, err = dropStopWords(gctx, tx, kq); err != nil || reason != "" || req.Mode == ModeSemantic {
+			if kq, reason, err = plainWords(gctx, tx, kq, req.Mode); err != nil || reason != "" || req.Mode == ModeSemantic {
 				return err
-			}
-			if req.Mode == ModeHybrid {
-				kq = anyWord(kq)
 			}
 			keywordHits, err = warehouse.KeywordSearch(gctx, tx, req.OrgID, req.Viewer, kq, req.Filter, hitsPerList)
 			return err
@@ -206,7 +208,7 @@ func (s *Service) Search(ctx context.Context, req Request) (Result, error) {
 					return err
 				}
 				semanticHits, err = warehouse.SemanticSearch(gctx, tx, req.OrgID, req.Viewer, warehouse.SemanticQuery{
-					Model: s.Embedder.Model(), Dims: s.Embedder.Dimensions(), Vector: vec, Exact: exact, Candidates: 4 * hitsPerList,
+					Model: s.Embedder.Model(), Dims: s.Embedder.Dimensions(), Vector: vec, Exact: exact, Candidates: SemanticCandidates,
 				}, req.Filter, hitsPerList)
 				return err
 			})
@@ -264,42 +266,62 @@ func mergeWords(kq warehouse.KeywordQuery) warehouse.KeywordQuery {
 	return out
 }
 
-// anyWord turns the merged plain-words group into alternatives for the
-// keyword leg of hybrid search: a message with some of the words is a
-// candidate, ranked by the words it has (ts_rank_cd), and semantic search
-// carries the meaning. Natural questions and paraphrases rarely contain
-// every word (BENCHMARKS.md, Relevance: hybrid nDCG@10 0.637 → 0.761).
-// Phrases, code and exclusions keep their exact meaning; keyword mode
-// keeps web-search semantics, every word required.
-func anyWord(kq warehouse.KeywordQuery) warehouse.KeywordQuery {
-	if len(kq.Groups) == 0 || len(kq.Groups[0]) != 1 || kq.Groups[0][0].Words == "" {
-		return kq
-	}
-	var alts []warehouse.TextMatch
-	for _, w := range strings.Fields(kq.Groups[0][0].Words) {
-		alts = append(alts, warehouse.TextMatch{Words: w})
-	}
-	kq.Groups = append([][]warehouse.TextMatch{alts}, kq.Groups[1:]...)
-	return kq
-}
-
-// dropStopWords removes the plain-words group (first, after mergeWords)
-// when all its words are stop-words: "ERR_CONNECTION_RESET in
-// useAuthToken.ts" must not require the unindexed "in". A query of nothing
-// but stop-words gets a reason instead.
-func dropStopWords(ctx context.Context, tx pgx.Tx, kq warehouse.KeywordQuery) (warehouse.KeywordQuery, string, error) {
+// plainWords applies the mode to the merged plain-words group (first,
+// after mergeWords), without its stop-words: "ERR_CONNECTION_RESET in
+// useAuthToken.ts" must not require the unindexed "in", and a query of
+// nothing but stop-words gets a reason instead of results.
+//
+// Keyword mode keeps web-search semantics: every word required. Hybrid
+// search's keyword leg requires any two of the words (any one of one or
+// two): natural questions and paraphrases rarely contain every word, and
+// semantic search carries the meaning (BENCHMARKS.md, Relevance: nDCG@10
+// 0.637 with every word, 0.761 with any word, 0.738 with any two), while
+// any single common word would match a large part of a big org.
+// Phrases, code and exclusions keep their exact meaning in both modes.
+func plainWords(ctx context.Context, tx pgx.Tx, kq warehouse.KeywordQuery, mode Mode) (warehouse.KeywordQuery, string, error) {
 	if len(kq.Groups) == 0 || len(kq.Groups[0]) != 1 || kq.Groups[0][0].Words == "" {
 		return kq, "", nil
 	}
-	only, err := warehouse.StopWordsOnly(ctx, tx, kq.Groups[0][0].Words)
-	if err != nil || !only {
+	words, err := warehouse.ContentWords(ctx, tx, strings.Fields(kq.Groups[0][0].Words))
+	if err != nil {
 		return kq, "", err
 	}
-	if len(kq.Groups) > 1 {
-		kq.Groups = kq.Groups[1:]
-		return kq, "", nil
+	rest := kq.Groups[1:]
+	switch {
+	case len(words) == 0 && len(rest) == 0:
+		return kq, "the query has only very common words (stop-words such as \"the\" or \"how\"), which are not indexed: add a distinctive word", nil
+	case len(words) == 0:
+		kq.Groups = rest
+	case mode == ModeHybrid:
+		kq.Groups = append([][]warehouse.TextMatch{anyTwoWords(words)}, rest...)
+	default:
+		kq.Groups = append([][]warehouse.TextMatch{{{Words: strings.Join(words, " ")}}}, rest...)
 	}
-	return kq, "the query has only very common words (stop-words such as \"the\" or \"how\"), which are not indexed: add a distinctive word", nil
+	return kq, "", nil
+}
+
+// maxPairedWords bounds the words whose pairs hybrid search's keyword leg
+// matches (45 pairs); later words of a long question are left to the
+// semantic leg.
+const maxPairedWords = 10
+
+// anyTwoWords is the alternatives "w1 w2", "w1 w3", … of the words, or
+// each word alone when there are fewer than three.
+func anyTwoWords(words []string) []warehouse.TextMatch {
+	var alts []warehouse.TextMatch
+	if len(words) < 3 {
+		for _, w := range words {
+			alts = append(alts, warehouse.TextMatch{Words: w})
+		}
+		return alts
+	}
+	words = words[:min(len(words), maxPairedWords)]
+	for i := range words {
+		for j := i + 1; j < len(words); j++ {
+			alts = append(alts, warehouse.TextMatch{Words: words[i] + " " + words[j]})
+		}
+	}
+	return alts
 }
 
 // queryVector embeds the query, from the cache when it was asked before.

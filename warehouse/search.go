@@ -29,7 +29,15 @@ type TextMatch struct {
 type KeywordQuery struct {
 	Groups  [][]TextMatch
 	Exclude []TextMatch
+	// Candidates bounds the matches that are ranked: the newest this many
+	// the viewer may see (default DefaultKeywordCandidates). Ranking reads
+	// every candidate's text vector, so without a bound a word common in a
+	// large org costs time in proportion to the org.
+	Candidates int
 }
+
+// DefaultKeywordCandidates is KeywordQuery.Candidates when unset.
+const DefaultKeywordCandidates = 2000
 
 // SearchFilter narrows a search; zero fields do not filter.
 type SearchFilter struct {
@@ -62,6 +70,12 @@ type sqlBuilder struct {
 	args []any
 }
 
+// newSearchBuilder binds the viewer and the org first, so that
+// searchVisibleTo's $1, $2 and $3 line up.
+func newSearchBuilder(orgID uuid.UUID, v Viewer) *sqlBuilder {
+	return &sqlBuilder{args: []any{v.UserID, v.Role, orgID}}
+}
+
 func (b *sqlBuilder) param(v any) string {
 	b.args = append(b.args, v)
 	return "$" + strconv.Itoa(len(b.args))
@@ -73,22 +87,38 @@ func likePattern(s string) string {
 	return "%" + r.Replace(s) + "%"
 }
 
-func (b *sqlBuilder) match(m TextMatch) string {
-	if m.Substring != "" {
-		return "left(m.text, 20000) ilike " + b.param(likePattern(m.Substring))
-	}
-	return "m.tsv @@ plainto_tsquery('english', " + b.param(m.Words) + ")"
+func (b *sqlBuilder) substring(s string) string {
+	return "left(m.text, 20000) ilike " + b.param(likePattern(s))
 }
 
-// visibility and filters shared by keyword and semantic search; the
-// viewer is bound first so visibleTo's $1/$2 line up.
-func (b *sqlBuilder) scope(orgID uuid.UUID, f SearchFilter) []string {
-	where := []string{visibleTo, "m.org_id = " + b.param(orgID), "c.org_id = m.org_id"}
+func (b *sqlBuilder) words(w string) string {
+	return "plainto_tsquery('english', " + b.param(w) + ")"
+}
+
+// searchVisibleTo is visibleTo (conversations.go) for the conversations
+// (alias c) of one org, $3: the same rule, but the org's default
+// visibility and the viewer's team mates are looked up once per query
+// instead of once per candidate conversation, of which a common word finds
+// thousands. TestSearchVisibility holds the two to the same answers.
+const searchVisibleTo = `($2 in ('admin', 'auditor')
+	or c.user_id = $1
+	or coalesce(c.visibility, (select o.settings->>'conversation_visibility' from organizations o where o.id = $3), 'team') = 'org'
+	or (coalesce(c.visibility, (select o.settings->>'conversation_visibility' from organizations o where o.id = $3), 'team') = 'team'
+		and c.user_id in (select b.user_id from team_members a join team_members b on b.org_id = a.org_id and b.team_id = a.team_id
+			where a.org_id = $3 and a.user_id = $1))
+	or ($2 = 'manager' and coalesce(c.visibility, (select o.settings->>'conversation_visibility' from organizations o where o.id = $3), 'team') <> 'private'
+		and c.user_id in (select b.user_id from team_members a join team_members b on b.org_id = a.org_id and b.team_id = a.team_id
+			where a.org_id = $3 and a.user_id = $1 and a.role = 'lead')))`
+
+// scope is the visibility and the filters shared by keyword and semantic
+// search, over messages m of org $3 joined with their conversations c.
+func (b *sqlBuilder) scope(f SearchFilter) []string {
+	where := []string{searchVisibleTo, "m.org_id = $3", "c.org_id = $3", "c.id = m.conversation_id"}
 	if f.UserID != nil {
 		where = append(where, "c.user_id = "+b.param(*f.UserID))
 	}
 	if f.TeamID != nil {
-		where = append(where, "exists (select 1 from team_members tm where tm.org_id = c.org_id and tm.user_id = c.user_id and tm.team_id = "+b.param(*f.TeamID)+")")
+		where = append(where, "c.user_id in (select tm.user_id from team_members tm where tm.org_id = $3 and tm.team_id = "+b.param(*f.TeamID)+")")
 	}
 	if f.Tool != "" {
 		where = append(where, "c.tool = "+b.param(f.Tool))
@@ -123,34 +153,72 @@ func (b *sqlBuilder) scope(orgID uuid.UUID, f SearchFilter) []string {
 	return where
 }
 
-// KeywordSearch finds messages matching q, best first: full-text rank plus
-// a bonus per exact substring, newest first among equals.
+// configureSearch sets a search transaction up: no JIT compilation. The
+// keyword SQL's cost estimates pass jit_above_cost, and compiling it took
+// longer than running it (100-200 ms of a search's time).
+func configureSearch(ctx context.Context, q Querier, settings string) error {
+	if _, err := q.Exec(ctx, `select set_config('jit', 'off', true)`+settings); err != nil {
+		return fmt.Errorf("configure search: %w", translate(err))
+	}
+	return nil
+}
+
+// KeywordSearch finds messages matching q, best first: the full-text rank
+// (ts_rank_cd) of the query's words plus a bonus per exact substring,
+// newest first among equals. Only the newest kq.Candidates matches the
+// viewer may see are ranked.
 func KeywordSearch(ctx context.Context, q Querier, orgID uuid.UUID, v Viewer, kq KeywordQuery, f SearchFilter, limit int) ([]MessageHit, error) {
-	b := &sqlBuilder{args: []any{v.UserID, v.Role}}
-	where := b.scope(orgID, f)
-	var rank []string
+	if err := configureSearch(ctx, q, ""); err != nil {
+		return nil, err
+	}
+	b := newSearchBuilder(orgID, v)
+	where := b.scope(f)
+	// A group's word alternatives are one tsquery (w1 | w2 | …): one index
+	// scan, and one ts_rank_cd over all of a query's words, which reads
+	// each candidate's vector once.
+	var ranked, bonus []string
 	for _, group := range kq.Groups {
-		var alts []string
+		var alts, words []string
 		for _, m := range group {
-			cond := b.match(m)
-			alts = append(alts, cond)
 			if m.Substring != "" {
-				rank = append(rank, "(case when "+cond+" then 0.5 else 0 end)")
-			} else {
-				rank = append(rank, "ts_rank_cd(m.tsv, plainto_tsquery('english', "+b.param(m.Words)+"), 32)")
+				cond := b.substring(m.Substring)
+				alts = append(alts, cond)
+				bonus = append(bonus, "(case when "+cond+" then 0.5 else 0 end)")
+				continue
 			}
+			words = append(words, b.words(m.Words))
+		}
+		if len(words) > 0 {
+			tsq := "(" + strings.Join(words, " || ") + ")"
+			alts = append(alts, "m.tsv @@ "+tsq)
+			ranked = append(ranked, tsq)
 		}
 		where = append(where, "("+strings.Join(alts, " or ")+")")
 	}
 	for _, m := range kq.Exclude {
-		where = append(where, "not ("+b.match(m)+")")
+		if m.Substring != "" {
+			where = append(where, "not ("+b.substring(m.Substring)+")")
+		} else {
+			where = append(where, "not (m.tsv @@ "+b.words(m.Words)+")")
+		}
 	}
-	if len(rank) == 0 {
+	if len(ranked)+len(bonus) == 0 {
 		return nil, fmt.Errorf("%w: keyword query has no terms", ErrInvalid)
 	}
-	sql := `select m.id, m.conversation_id, m.seq, m.role, m.sent_at, left(m.text, 20000), (` + strings.Join(rank, " + ") + `)::float8 as score
-		from messages m join conversations c on c.id = m.conversation_id
-		where ` + strings.Join(where, "\n\t\tand ") + `
+	score := bonus
+	if len(ranked) > 0 {
+		score = append([]string{"ts_rank_cd(m.tsv, " + strings.Join(ranked, " || ") + ", 32)"}, bonus...)
+	}
+	candidates := kq.Candidates
+	if candidates <= 0 {
+		candidates = DefaultKeywordCandidates
+	}
+	sql := `select m.id, m.conversation_id, m.seq, m.role, m.sent_at, left(m.text, 20000), (` + strings.Join(score, " + ") + `)::float8 as score
+		from (select m.id, m.conversation_id, m.seq, m.role, m.sent_at, m.text, m.tsv
+			from messages m, conversations c
+			where ` + strings.Join(where, "\n\t\t\tand ") + `
+			order by m.id desc
+			limit ` + b.param(max(candidates, limit)) + `) m
 		order by score desc, m.sent_at desc nulls last, m.id desc
 		limit ` + b.param(limit)
 	return scanHits(ctx, q, sql, b.args, false)
@@ -177,12 +245,16 @@ func scanHits(ctx context.Context, q Querier, sql string, args []any, chunks boo
 	return out, translate(rows.Err())
 }
 
-// StopWordsOnly reports whether plain words reduce to no search terms
-// (every word is a stop-word).
-func StopWordsOnly(ctx context.Context, q Querier, words string) (bool, error) {
-	var n int
-	err := q.QueryRow(ctx, `select numnode(plainto_tsquery('english', $1))`, words).Scan(&n)
-	return n == 0, translate(err)
+// ContentWords returns the words that are not stop-words (that have a
+// lexeme in English full text), in their order.
+func ContentWords(ctx context.Context, q Querier, words []string) ([]string, error) {
+	out := []string{}
+	err := q.QueryRow(ctx, `select coalesce(array_agg(w order by i), '{}') from unnest($1::text[]) with ordinality as u(w, i)
+		where numnode(plainto_tsquery('english', w)) > 0`, words).Scan(&out)
+	if err != nil {
+		return nil, fmt.Errorf("find content words: %w", translate(err))
+	}
+	return out, nil
 }
 
 var modelName = regexp.MustCompile(`^[a-z0-9][a-z0-9:._-]{0,99}$`)
@@ -223,8 +295,8 @@ type SemanticQuery struct {
 	// Exact scans the org's vectors instead of the HNSW index: exact
 	// results, and faster than the index for small orgs.
 	Exact bool
-	// Candidates is how many nearest chunks are fetched before visibility
-	// and filters apply.
+	// Candidates is how many nearest chunks the viewer may see (and that
+	// pass the filters) are fetched, before they are grouped by message.
 	Candidates int
 }
 
@@ -235,34 +307,37 @@ func SemanticSearch(ctx context.Context, q Querier, orgID uuid.UUID, v Viewer, s
 	if err != nil {
 		return nil, err
 	}
-	if !sq.Exact {
-		// pgvector 0.8 iterative scans: keep walking the graph until
-		// enough of this org's vectors are found, so recall holds for
-		// orgs that are a small part of the index.
-		if _, err := q.Exec(ctx, `select set_config('hnsw.ef_search', '200', true), set_config('hnsw.iterative_scan', 'relaxed_order', true),
-			set_config('hnsw.max_scan_tuples', '40000', true)`); err != nil {
-			return nil, fmt.Errorf("configure vector search: %w", translate(err))
-		}
+	// pgvector 0.8 iterative scans: the index keeps walking its graph
+	// until enough chunks pass the conditions (this org, what the viewer
+	// may see, the filters), so recall holds for orgs that are a small part
+	// of the index and for viewers who see a small part of their org.
+	// relaxed_order may return them slightly out of order: they are sorted
+	// again below.
+	settings := `, set_config('hnsw.ef_search', '200', true), set_config('hnsw.iterative_scan', 'relaxed_order', true),
+		set_config('hnsw.max_scan_tuples', '40000', true)`
+	if sq.Exact {
+		settings = ""
 	}
-	b := &sqlBuilder{args: []any{v.UserID, v.Role}}
+	if err := configureSearch(ctx, q, settings); err != nil {
+		return nil, err
+	}
+	b := newSearchBuilder(orgID, v)
 	vec := b.param(vectorLiteral(sq.Vector))
 	order := "(e.embedding::" + typ + ") <=> " + vec + "::" + typ
 	if sq.Exact {
 		order = "(" + order + ") + 0" // not the index's expression: forces the exact scan
 	}
-	candidates := max(sq.Candidates, limit)
-	nearest := `select e.message_id, e.start_char, e.end_char, (e.embedding::` + typ + `) <=> ` + vec + `::` + typ + ` as distance
-		from message_embeddings e
-		where e.org_id = ` + b.param(orgID) + ` and e.model = ` + b.param(sq.Model) + `
-		order by ` + order + ` limit ` + b.param(candidates)
-	where := b.scope(orgID, f)
-	sql := `with nearest as materialized (` + nearest + `),
-		best as (select distinct on (message_id) * from nearest order by message_id, distance)
-		select m.id, m.conversation_id, m.seq, m.role, m.sent_at, left(m.text, 20000), (1 - n.distance)::float8 as score, n.start_char, n.end_char
-		from best n join messages m on m.org_id = ` + b.param(orgID) + ` and m.id = n.message_id
-		join conversations c on c.id = m.conversation_id
-		where ` + strings.Join(where, "\n\t\tand ") + `
-		order by n.distance, m.id limit ` + b.param(limit)
+	where := append(b.scope(f), "e.org_id = $3", "e.model = "+b.param(sq.Model), "m.id = e.message_id")
+	sql := `with nearest as materialized (
+			select m.id, m.conversation_id, m.seq, m.role, m.sent_at, left(m.text, 20000) as text,
+				(e.embedding::` + typ + `) <=> ` + vec + `::` + typ + ` as distance, e.start_char, e.end_char
+			from message_embeddings e, messages m, conversations c
+			where ` + strings.Join(where, "\n\t\t\tand ") + `
+			order by ` + order + `
+			limit ` + b.param(max(sq.Candidates, limit)) + `),
+		best as (select distinct on (id) * from nearest order by id, distance)
+		select id, conversation_id, seq, role, sent_at, text, (1 - distance)::float8 as score, start_char, end_char
+		from best order by distance, id limit ` + b.param(limit)
 	return scanHits(ctx, q, sql, b.args, true)
 }
 
