@@ -105,6 +105,14 @@ var checks = []check{
 		FROM commits_daily AS d
 		WHERE %s day >= toDate(?) AND day < toDate(?)
 		GROUP BY org_id, day`},
+	{table: TableLinkEvents, entity: warehouse.AnalyticsLinks,
+		measures: []string{"links", "commits", "conversations"},
+		query: `SELECT org_id, toDate(committed_at) AS day, count() AS links, uniqExact(commit_id) AS commits,
+			uniqExact(conversation_id) AS conversations
+		FROM (SELECT org_id, conversation_id, commit_id, committed_at FROM link_events
+			WHERE %s committed_at >= ? AND committed_at < ?
+			GROUP BY org_id, conversation_id, commit_id, committed_at HAVING argMax(linked, version) = 1)
+		GROUP BY org_id, day`},
 	{table: TableSearchEvents, entity: warehouse.AnalyticsSearches,
 		measures: []string{"searches", "no_result"},
 		query: `SELECT org_id, toDate(occurred_at) AS day, count() AS searches, countIf(no_result = 1) AS no_result
@@ -134,13 +142,14 @@ type chDay struct {
 	Files         uint64    `ch:"files"`
 	Searches      uint64    `ch:"searches"`
 	NoResult      uint64    `ch:"no_result"`
+	Links         uint64    `ch:"links"`
 }
 
 func (d chDay) measure(name string) int64 {
 	v := map[string]uint64{
 		"conversations": d.Conversations, "messages": d.Messages, "user_messages": d.UserMessages,
 		"tool_calls": d.ToolCalls, "tokens": d.Tokens, "chars": d.Chars, "commits": d.Commits, "lines": d.Lines,
-		"files": d.Files, "searches": d.Searches, "no_result": d.NoResult,
+		"files": d.Files, "searches": d.Searches, "no_result": d.NoResult, "links": d.Links,
 	}[name]
 	return int64(min(v, 1<<63-1))
 }

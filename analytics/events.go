@@ -14,6 +14,7 @@ const (
 	TableMessageEvents      = "message_events"
 	TableCommitEvents       = "commit_events"
 	TableSearchEvents       = "search_events"
+	TableLinkEvents         = "link_events"
 )
 
 // The daily rollups, filled by materialized views from the event tables.
@@ -21,23 +22,38 @@ const (
 	TableConversationsDaily = "conversations_daily"
 	TableCommitsDaily       = "commits_daily"
 	TableSearchesDaily      = "searches_daily"
+	TableAdopters           = "adopters"
+)
+
+// The knowledge-gap topics the clustering job writes (topics.go).
+const (
+	TableTopicRuns      = "topic_runs"
+	TableTopics         = "topics"
+	TableTopicQuestions = "topic_questions"
 )
 
 // tables lists every analytics table, event tables first (Wipe).
-var tables = []string{TableConversationEvents, TableMessageEvents, TableCommitEvents, TableSearchEvents,
-	TableConversationsDaily, TableCommitsDaily, TableSearchesDaily}
+var tables = []string{TableConversationEvents, TableMessageEvents, TableCommitEvents, TableSearchEvents, TableLinkEvents,
+	TableConversationsDaily, TableCommitsDaily, TableSearchesDaily, TableAdopters,
+	TableTopicRuns, TableTopics, TableTopicQuestions}
 
 // Columns written to each event table, in the order of the rows' values.
 var (
 	ConversationEventColumns = []string{"org_id", "conversation_id", "user_id", "tool", "models", "repo", "created_at",
 		"started_at", "ended_at", "messages", "user_messages", "tool_calls", "input_tokens", "output_tokens",
-		"cache_read_tokens", "cache_write_tokens", "reasoning_tokens", "version"}
+		"cache_read_tokens", "cache_write_tokens", "reasoning_tokens", "usage_models", "usage_input_tokens",
+		"usage_output_tokens", "usage_cache_read_tokens", "usage_cache_write_tokens", "usage_reasoning_tokens", "version"}
 	MessageEventColumns = []string{"org_id", "conversation_id", "message_id", "user_id", "tool", "role", "model",
 		"sent_at", "chars", "input_tokens", "output_tokens", "version"}
 	CommitEventColumns = []string{"org_id", "commit_id", "repo", "sha", "author_email", "committed_at",
 		"additions", "deletions", "files", "version"}
 	SearchEventColumns = []string{"org_id", "event_id", "user_id", "occurred_at", "mode", "results", "latency_ms",
 		"no_result", "query"}
+	TopicRunColumns      = []string{"org_id", "run_id", "computed_at", "window_from", "window_to", "questions", "topics", "model"}
+	TopicColumns         = []string{"org_id", "run_id", "topic", "computed_at", "label", "terms"}
+	TopicQuestionColumns = []string{"org_id", "run_id", "topic", "message_id", "conversation_id", "user_id", "asked_at"}
+	LinkEventColumns     = []string{"org_id", "conversation_id", "commit_id", "commit_sha", "repo", "committed_at",
+		"confidence", "signals", "linked", "user_id", "conversation_started_at", "version"}
 )
 
 // EventWriter appends rows to a ClickHouse table and returns once they are
@@ -53,6 +69,7 @@ type Writers struct {
 	Messages      EventWriter
 	Commits       EventWriter
 	Searches      EventWriter
+	Links         EventWriter
 }
 
 // BatchWriters are Writers backed by one warehouse.BatchWriter per table.
@@ -71,9 +88,10 @@ func NewBatchWriters(ch warehouse.ClickHouse, opts warehouse.BatchOptions) *Batc
 	messages := open(TableMessageEvents, MessageEventColumns)
 	commits := open(TableCommitEvents, CommitEventColumns)
 	searches := open(TableSearchEvents, SearchEventColumns)
+	links := open(TableLinkEvents, LinkEventColumns)
 	return &BatchWriters{
-		Writers: Writers{Conversations: conversations, Messages: messages, Commits: commits, Searches: searches},
-		all:     []*warehouse.BatchWriter{conversations, messages, commits, searches},
+		Writers: Writers{Conversations: conversations, Messages: messages, Commits: commits, Searches: searches, Links: links},
+		all:     []*warehouse.BatchWriter{conversations, messages, commits, searches, links},
 	}
 }
 
@@ -90,10 +108,26 @@ func (b *BatchWriters) Close(ctx context.Context) error {
 // write exactly the same values for the same state.
 
 func conversationRow(e warehouse.ConversationEvent) []any {
+	n := len(e.Usage)
+	models := make([]string, n)
+	input, output, cacheRead, cacheWrite, reasoning := make([]uint64, n), make([]uint64, n), make([]uint64, n), make([]uint64, n), make([]uint64, n)
+	for i, u := range e.Usage {
+		models[i] = u.Model
+		input[i], output[i], cacheRead[i], cacheWrite[i], reasoning[i] = u64(u.Input), u64(u.Output), u64(u.CacheRead), u64(u.CacheWrite), u64(u.Reasoning)
+	}
 	return []any{e.OrgID, e.ID, e.UserID, e.Tool, nonNil(e.Models), e.Repo, e.CreatedAt,
 		e.OccurredAt, e.EndedAt, u32(e.Messages), u32(e.UserMessages), u32(e.ToolCalls),
 		u64(e.Tokens.Input), u64(e.Tokens.Output), u64(e.Tokens.CacheRead), u64(e.Tokens.CacheWrite), u64(e.Tokens.Reasoning),
-		e.ReadAt}
+		models, input, output, cacheRead, cacheWrite, reasoning, e.ReadAt}
+}
+
+func linkRow(e warehouse.LinkEvent) []any {
+	linked := uint8(0)
+	if e.Linked {
+		linked = 1
+	}
+	return []any{e.OrgID, e.ConversationID, e.CommitID, e.CommitSHA, e.Repo, e.CommittedAt, float32(e.Confidence),
+		nonNil(e.Signals), linked, e.UserID, e.StartedAt, e.Version}
 }
 
 func messageRow(e warehouse.MessageEvent) []any {

@@ -73,6 +73,22 @@ func (ProjectSearchArgs) Kind() string { return "analytics.project_search" }
 // InsertOpts puts the job on the projection queue with generous retries.
 func (ProjectSearchArgs) InsertOpts() river.InsertOpts { return projectionOpts }
 
+// ProjectLinkArgs asks a worker to copy a conversation→commit link's
+// current state (or its removal) to ClickHouse. Enqueue it in the
+// transaction that stored, changed or removed the link. A wire contract:
+// new fields must be optional, and the kind keeps its first name.
+type ProjectLinkArgs struct {
+	OrgID          uuid.UUID `json:"org_id"`
+	ConversationID uuid.UUID `json:"conversation_id"`
+	CommitID       uuid.UUID `json:"commit_id"`
+}
+
+// Kind names the job type in River.
+func (ProjectLinkArgs) Kind() string { return "correlate.project_link" }
+
+// InsertOpts puts the job on the projection queue with generous retries.
+func (ProjectLinkArgs) InsertOpts() river.InsertOpts { return projectionOpts }
+
 // Projector copies entities from Postgres into the ClickHouse event tables.
 type Projector struct {
 	DB      *warehouse.DB
@@ -146,6 +162,24 @@ func (p *Projector) ProjectSearch(ctx context.Context, args ProjectSearchArgs) e
 	}
 	if err := p.Writers.Searches.Write(ctx, searchRow(e)); err != nil {
 		return fmt.Errorf("project search event %s: %w", args.EventID, err)
+	}
+	return nil
+}
+
+// ProjectLink writes the link's current state: linked, or no longer linked
+// when Postgres has no such link (any more).
+func (p *Projector) ProjectLink(ctx context.Context, args ProjectLinkArgs) error {
+	var l warehouse.LinkEvent
+	err := p.DB.InOrg(ctx, args.OrgID, func(tx pgx.Tx) error {
+		var err error
+		l, err = warehouse.GetLinkEvent(ctx, tx, args.ConversationID, args.CommitID)
+		return err
+	})
+	if err != nil {
+		return projectError("link to commit", args.CommitID, err)
+	}
+	if err := p.Writers.Links.Write(ctx, linkRow(l)); err != nil {
+		return fmt.Errorf("project link %s→%s: %w", args.ConversationID, args.CommitID, err)
 	}
 	return nil
 }

@@ -33,6 +33,12 @@ type conversationEvent struct {
 	CacheReadTokens  uint64    `ch:"cache_read_tokens"`
 	CacheWriteTokens uint64    `ch:"cache_write_tokens"`
 	ReasoningTokens  uint64    `ch:"reasoning_tokens"`
+	UsageModels      []string  `ch:"usage_models"`
+	UsageInput       []uint64  `ch:"usage_input_tokens"`
+	UsageOutput      []uint64  `ch:"usage_output_tokens"`
+	UsageCacheRead   []uint64  `ch:"usage_cache_read_tokens"`
+	UsageCacheWrite  []uint64  `ch:"usage_cache_write_tokens"`
+	UsageReasoning   []uint64  `ch:"usage_reasoning_tokens"`
 	Version          time.Time `ch:"version"`
 }
 
@@ -85,6 +91,8 @@ func TestProjectConversationWritesItsState(t *testing.T) {
 		OrgID: b.org.ID, ConversationID: id, UserID: b.user.ID, Tool: "claude_code", Models: []string{"claude-sonnet-4-5"},
 		StartedAt: start, EndedAt: start.Add(5 * time.Minute), Messages: 6, UserMessages: 3,
 		InputTokens: 300, OutputTokens: 60,
+		UsageModels: []string{"claude-sonnet-4-5"}, UsageInput: []uint64{300}, UsageOutput: []uint64{60},
+		UsageCacheRead: []uint64{0}, UsageCacheWrite: []uint64{0}, UsageReasoning: []uint64{0},
 	}, c)
 
 	msgs := b.messageEvents(t)
@@ -183,6 +191,7 @@ func TestProjectConversationNewestReadWins(t *testing.T) {
 	// capture): it carries the older read time, so it loses.
 	stale := []any{b.org.ID, id, b.user.ID, "claude_code", []string{"claude-sonnet-4-5"}, "", convs[0].CreatedAt,
 		start, start.Add(time.Minute), uint32(2), uint32(1), uint32(0), uint64(100), uint64(20), uint64(0), uint64(0), uint64(0),
+		[]string{"claude-sonnet-4-5"}, []uint64{100}, []uint64{20}, []uint64{0}, []uint64{0}, []uint64{0},
 		convs[0].Version.Add(-time.Millisecond)}
 	require.NoError(t, b.writers.Conversations.Write(b.ctx, stale))
 	convs = b.conversationEvents(t)

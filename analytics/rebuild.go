@@ -15,7 +15,7 @@ import (
 // and writes per ClickHouse insert.
 const rebuildBatch = 5000
 
-// Rebuild re-projects every conversation, message, commit and search of
+// Rebuild re-projects every conversation, message, commit, link and search of
 // one organization (every organization when orgID is uuid.Nil) from
 // Postgres into the event tables, inserting in batches. It is idempotent
 // and safe while the workers run: each row it writes collapses with the
@@ -93,6 +93,17 @@ func (r *rebuilder) org(ctx context.Context, orgID uuid.UUID) error {
 				after = last.ID
 			}
 			return warehouse.ListCommitEvents(ctx, tx, after, rebuildBatch)
+		})
+	if err != nil {
+		return err
+	}
+	err = copyPages(ctx, r, orgID, TableLinkEvents, LinkEventColumns, linkRow,
+		func(ctx context.Context, tx pgx.Tx, last *warehouse.LinkEvent) ([]warehouse.LinkEvent, error) {
+			var afterConv, afterCommit uuid.UUID
+			if last != nil {
+				afterConv, afterCommit = last.ConversationID, last.CommitID
+			}
+			return warehouse.ListLinkEvents(ctx, tx, afterConv, afterCommit, rebuildBatch)
 		})
 	if err != nil {
 		return err

@@ -247,7 +247,7 @@ func (s *Service) storeLink(ctx context.Context, tx pgx.Tx, orgID uuid.UUID, l c
 		return 0, err
 	}
 	if changed {
-		if _, err := s.Jobs.InsertTx(ctx, tx, ProjectLinkArgs{OrgID: orgID, ConversationID: convID, CommitID: commitID}, nil); err != nil {
+		if _, err := s.Jobs.InsertTx(ctx, tx, analytics.ProjectLinkArgs{OrgID: orgID, ConversationID: convID, CommitID: commitID}, nil); err != nil {
 			return 0, err
 		}
 	}
@@ -287,61 +287,6 @@ func (s *Service) inheritLinks(ctx context.Context, tx pgx.Tx, orgID uuid.UUID, 
 }
 
 func shortSHA(sha string) string { return sha[:min(10, len(sha))] }
-
-// ProjectLinkArgs asks a worker to copy a link's current state to
-// ClickHouse. A wire contract: new fields must be optional.
-type ProjectLinkArgs struct {
-	OrgID          uuid.UUID `json:"org_id"`
-	ConversationID uuid.UUID `json:"conversation_id"`
-	CommitID       uuid.UUID `json:"commit_id"`
-}
-
-// Kind names the job type in River.
-func (ProjectLinkArgs) Kind() string { return "correlate.project_link" }
-
-// InsertOpts: ClickHouse being down delays the copy, never loses it.
-func (ProjectLinkArgs) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{Queue: "projection", MaxAttempts: 25}
-}
-
-// EventWriter appends rows to a ClickHouse table and returns once they are
-// stored; *warehouse.BatchWriter is one.
-type EventWriter interface {
-	Write(ctx context.Context, rows ...[]any) error
-}
-
-// LinkEventColumns are the link_events columns ProjectLink writes, in order.
-var LinkEventColumns = []string{"org_id", "conversation_id", "commit_id", "commit_sha", "repo", "committed_at", "confidence", "signals", "linked", "version"}
-
-// ProjectLink writes the link's current state (or its removal) as an
-// event; the version makes a replayed job collapse into the same row.
-func (s *Service) ProjectLink(ctx context.Context, w EventWriter, args ProjectLinkArgs) error {
-	var c warehouse.Commit
-	var l warehouse.CommitLink
-	linked := uint8(1)
-	err := s.DB.InOrg(ctx, args.OrgID, func(tx pgx.Tx) error {
-		var err error
-		if c, err = warehouse.GetCommit(ctx, tx, args.CommitID); err != nil {
-			return err
-		}
-		l, err = warehouse.GetLink(ctx, tx, args.ConversationID, args.CommitID)
-		if errors.Is(err, warehouse.ErrNotFound) {
-			linked, l.UpdatedAt, err = 0, s.now(), nil
-		}
-		return err
-	})
-	if err != nil {
-		return fmt.Errorf("project link %s→%s: %w", args.ConversationID, args.CommitID, err)
-	}
-	var ev []correlate.Evidence
-	_ = json.Unmarshal(l.Evidence, &ev)
-	signals := make([]string, 0, len(ev))
-	for _, e := range ev {
-		signals = append(signals, e.Signal)
-	}
-	return w.Write(ctx, []any{args.OrgID, args.ConversationID, args.CommitID, c.SHA, c.Repo, c.CommittedAt,
-		float32(l.Confidence), signals, linked, l.UpdatedAt})
-}
 
 func toSession(c warehouse.CorrelationConversation) correlate.Session {
 	s := correlate.Session{

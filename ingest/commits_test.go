@@ -3,6 +3,7 @@ package ingest_test
 import (
 	"context"
 	"fmt"
+	"github.com/context-intelligence/ctxintel/analytics"
 	"strings"
 	"testing"
 	"time"
@@ -93,18 +94,19 @@ func TestLinkingBothOrders(t *testing.T) {
 	rows, err := b.db.Pool().Query(ctx, `select (args->>'conversation_id')::uuid, (args->>'commit_id')::uuid from river_job
 		where kind = 'correlate.project_link' and args->>'org_id' = $1`, b.org.ID.String())
 	require.NoError(t, err)
-	var jobs []ingest.ProjectLinkArgs
+	var jobs []analytics.ProjectLinkArgs
 	for rows.Next() {
-		a := ingest.ProjectLinkArgs{OrgID: b.org.ID}
+		a := analytics.ProjectLinkArgs{OrgID: b.org.ID}
 		require.NoError(t, rows.Scan(&a.ConversationID, &a.CommitID))
 		jobs = append(jobs, a)
 	}
 	require.Len(t, jobs, 2)
-	w := warehouse.NewBatchWriter(ch, "link_events", ingest.LinkEventColumns, warehouse.BatchOptions{FlushInterval: 10 * time.Millisecond})
+	w := warehouse.NewBatchWriter(ch, analytics.TableLinkEvents, analytics.LinkEventColumns, warehouse.BatchOptions{FlushInterval: 10 * time.Millisecond})
 	defer w.Close(ctx) //nolint:errcheck
+	projector := &analytics.Projector{DB: b.db, Writers: analytics.Writers{Links: w}}
 	for range 2 {
 		for _, a := range jobs {
-			require.NoError(t, b.svc.ProjectLink(ctx, w, a))
+			require.NoError(t, projector.ProjectLink(ctx, a))
 		}
 	}
 	var got []struct {
@@ -112,6 +114,12 @@ func TestLinkingBothOrders(t *testing.T) {
 	}
 	require.NoError(t, ch.Select(ctx, &got, `select count() as n from link_events final where org_id = ? and linked = 1`, b.org.ID))
 	require.Equal(t, uint64(2), got[0].N)
+	var owners []struct {
+		UserID uuid.UUID `ch:"user_id"`
+	}
+	require.NoError(t, ch.Select(ctx, &owners, `select distinct user_id from link_events final where org_id = ?`, b.org.ID))
+	require.Len(t, owners, 1)
+	require.NotEqual(t, uuid.Nil, owners[0].UserID, "a link event names the conversation's owner")
 }
 
 func TestStoreCommitsBadInput(t *testing.T) {

@@ -120,6 +120,7 @@ func (s *Service) merge(ctx context.Context, tx pgx.Tx, capture warehouse.RawCap
 			Seq: i, ExternalID: m.ExternalID, ParentExternalID: m.ParentExternalID, Role: string(m.Role),
 			Text: m.Text, Thinking: m.Thinking, Model: m.Model, SentAt: timePtr(m.Timestamp), Sidechain: m.Sidechain,
 			AgentID: m.AgentID, GitBranch: m.GitBranch, InputTokens: m.Tokens.Input, OutputTokens: m.Tokens.Output, SourceLine: m.Line,
+			CacheReadTokens: m.Tokens.CacheRead, CacheWriteTokens: m.Tokens.CacheWrite, ReasoningTokens: m.Tokens.Reasoning,
 			ContentHash: contentHash(m),
 		}
 	}

@@ -39,7 +39,6 @@ type Config struct {
 type Deps struct {
 	DB          *warehouse.DB
 	AuditEvents tenancy.EventWriter
-	LinkEvents  ingest.EventWriter
 	Ingest      *ingest.Service
 	Search      *search.Service
 	Analytics   *analytics.Projector
@@ -168,12 +167,12 @@ func (w *processWebhookWorker) Work(ctx context.Context, job *river.Job[ingest.P
 }
 
 type projectLinkWorker struct {
-	river.WorkerDefaults[ingest.ProjectLinkArgs]
+	river.WorkerDefaults[analytics.ProjectLinkArgs]
 	deps Deps
 }
 
-func (w *projectLinkWorker) Work(ctx context.Context, job *river.Job[ingest.ProjectLinkArgs]) error {
-	return w.deps.Ingest.ProjectLink(ctx, w.deps.LinkEvents, job.Args)
+func (w *projectLinkWorker) Work(ctx context.Context, job *river.Job[analytics.ProjectLinkArgs]) error {
+	return w.deps.Analytics.ProjectLink(ctx, job.Args)
 }
 
 type projectConversationWorker struct {

@@ -3,6 +3,8 @@ package warehouse
 import (
 	"context"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -38,23 +40,107 @@ type ConversationEvent struct {
 	UserMessages int64
 	ToolCalls    int64
 	Tokens       TokenUsage
-	ReadAt       time.Time
+	// Usage splits Tokens by model, sorted by model: each model's
+	// messages' tokens, plus what the conversation's totals hold beyond
+	// its messages (formats that count tokens per session only) added to
+	// its main model. Its sums equal Tokens.
+	Usage  []ModelUsage
+	ReadAt time.Time
 }
 
+// ModelUsage is the tokens one model used in a conversation.
+type ModelUsage struct {
+	Model string
+	TokenUsage
+}
+
+// The per-model sums of a conversation's messages, as parallel arrays
+// ordered by model, with each model's count of assistant messages (which
+// picks the main model).
 const conversationEventSelect = `select c.org_id, c.id, c.user_id, c.tool,
 		array(select m from unnest(c.models) m order by m), c.repo, c.created_at, c.occurred_at,
 		coalesce(c.ended_at, c.occurred_at), c.message_count,
 		(select count(*) from messages m where m.org_id = c.org_id and m.conversation_id = c.id and m.role = 'user'),
 		c.tool_call_count, c.input_tokens, c.output_tokens, c.cache_read_tokens, c.cache_write_tokens, c.reasoning_tokens,
+		coalesce(u.models, '{}'), coalesce(u.answers, '{}'), coalesce(u.input, '{}'), coalesce(u.output, '{}'),
+		coalesce(u.cache_read, '{}'), coalesce(u.cache_write, '{}'), coalesce(u.reasoning, '{}'),
 		statement_timestamp()
-	from conversations c`
+	from conversations c
+	left join lateral (
+		select array_agg(model order by model) as models, array_agg(answers order by model) as answers,
+			array_agg(input order by model) as input, array_agg(output order by model) as output,
+			array_agg(cache_read order by model) as cache_read, array_agg(cache_write order by model) as cache_write,
+			array_agg(reasoning order by model) as reasoning
+		from (select m.model, count(*) filter (where m.role = 'assistant') as answers,
+				sum(m.input_tokens)::bigint as input, sum(m.output_tokens)::bigint as output,
+				sum(m.cache_read_tokens)::bigint as cache_read, sum(m.cache_write_tokens)::bigint as cache_write,
+				sum(m.reasoning_tokens)::bigint as reasoning
+			from messages m where m.org_id = c.org_id and m.conversation_id = c.id group by m.model) per_model
+	) u on true`
 
 func scanConversationEvent(row pgx.Row) (ConversationEvent, error) {
 	var e ConversationEvent
+	var models []string
+	var answers, input, output, cacheRead, cacheWrite, reasoning []int64
 	err := row.Scan(&e.OrgID, &e.ID, &e.UserID, &e.Tool, &e.Models, &e.Repo, &e.CreatedAt, &e.OccurredAt, &e.EndedAt,
 		&e.Messages, &e.UserMessages, &e.ToolCalls, &e.Tokens.Input, &e.Tokens.Output, &e.Tokens.CacheRead,
-		&e.Tokens.CacheWrite, &e.Tokens.Reasoning, &e.ReadAt)
-	return e, translate(err)
+		&e.Tokens.CacheWrite, &e.Tokens.Reasoning,
+		&models, &answers, &input, &output, &cacheRead, &cacheWrite, &reasoning, &e.ReadAt)
+	if err != nil {
+		return e, translate(err)
+	}
+	per := make([]ModelUsage, len(models))
+	for i, m := range models {
+		per[i] = ModelUsage{Model: m, TokenUsage: TokenUsage{Input: input[i], Output: output[i], CacheRead: cacheRead[i],
+			CacheWrite: cacheWrite[i], Reasoning: reasoning[i]}}
+	}
+	e.Usage = splitUsage(e.Tokens, e.Models, per, answers)
+	return e, nil
+}
+
+// splitUsage attributes a conversation's token totals to models: each
+// model keeps its messages' sums, and the rest of the totals (tokens the
+// format records per session, not per message) goes to the main model:
+// the one with the most assistant messages, else the conversation's first
+// model, else "" (unknown). Models without tokens are left out.
+func splitUsage(total TokenUsage, models []string, per []ModelUsage, answers []int64) []ModelUsage {
+	rest := total
+	main, best := "", int64(-1)
+	for i, u := range per {
+		rest.Input -= u.Input
+		rest.Output -= u.Output
+		rest.CacheRead -= u.CacheRead
+		rest.CacheWrite -= u.CacheWrite
+		rest.Reasoning -= u.Reasoning
+		if u.Model != "" && answers[i] > best {
+			main, best = u.Model, answers[i]
+		}
+	}
+	if main == "" && len(models) > 0 {
+		main = models[0]
+	}
+	rest = TokenUsage{Input: max(rest.Input, 0), Output: max(rest.Output, 0), CacheRead: max(rest.CacheRead, 0),
+		CacheWrite: max(rest.CacheWrite, 0), Reasoning: max(rest.Reasoning, 0)}
+	out := make([]ModelUsage, 0, len(per)+1)
+	added := false
+	for _, u := range per {
+		if u.Model == main {
+			u.TokenUsage = u.TokenUsage.plus(rest)
+			added = true
+		}
+		out = append(out, u)
+	}
+	if !added {
+		out = append(out, ModelUsage{Model: main, TokenUsage: rest})
+	}
+	kept := out[:0]
+	for _, u := range out {
+		if u.TokenUsage != (TokenUsage{}) {
+			kept = append(kept, u)
+		}
+	}
+	slices.SortFunc(kept, func(a, b ModelUsage) int { return strings.Compare(a.Model, b.Model) })
+	return kept
 }
 
 // GetConversationEvent reads one conversation of the current org for
@@ -288,6 +374,9 @@ const (
 	AnalyticsCommits = "commits"
 	// searches by the day they ran: searches, no_result.
 	AnalyticsSearches = "searches"
+	// links by the day their commit was committed: links, commits
+	// (distinct linked commits), conversations (distinct linked ones).
+	AnalyticsLinks = "links"
 )
 
 // dailyCountsSQL are the per-day counts of each entity type over [$1, $2).
@@ -311,6 +400,10 @@ var dailyCountsSQL = map[string]string{
 	AnalyticsSearches: `select s.org_id, (s.occurred_at at time zone 'UTC')::date as day,
 			count(*) as searches, count(*) filter (where s.results = 0) as no_result
 		from search_events s where s.occurred_at >= $1 and s.occurred_at < $2 group by 1, 2`,
+	AnalyticsLinks: `select l.org_id, (c.committed_at at time zone 'UTC')::date as day,
+			count(*) as links, count(distinct l.commit_id) as commits, count(distinct l.conversation_id) as conversations
+		from commit_links l join commits c on c.org_id = l.org_id and c.id = l.commit_id
+		where c.committed_at >= $1 and c.committed_at < $2 group by 1, 2`,
 }
 
 // DailyAnalyticsCounts counts one entity type (Analytics*) per org and UTC
@@ -364,4 +457,78 @@ func countValue(v any) (int64, error) {
 		return int64(n), nil
 	}
 	return 0, fmt.Errorf("unexpected count type %T", v)
+}
+
+// LinkEvent is a conversation→commit link for analytics: the link's state
+// (Linked false once it no longer holds), the commit it names and the
+// conversation's owner and start.
+type LinkEvent struct {
+	OrgID          uuid.UUID
+	ConversationID uuid.UUID
+	CommitID       uuid.UUID
+	CommitSHA      string
+	Repo           string
+	CommittedAt    time.Time
+	Confidence     float64
+	// Signals are the kinds of evidence, in the link's order.
+	Signals []string
+	Linked  bool
+	// UserID and StartedAt are the conversation's owner and start; zero
+	// when the conversation no longer exists.
+	UserID    uuid.UUID
+	StartedAt time.Time
+	// Version orders the states of one link: the link's last change, or
+	// the time its removal was read.
+	Version time.Time
+}
+
+const linkEventSelect = `select c.org_id, $1::uuid, c.id, c.sha, c.repo, c.committed_at, coalesce(l.confidence, 0),
+		coalesce(array(select e->>'signal' from jsonb_array_elements(l.evidence) e), '{}'), l.conversation_id is not null,
+		coalesce(v.user_id, '00000000-0000-0000-0000-000000000000'), coalesce(v.occurred_at, 'epoch'),
+		coalesce(l.updated_at, statement_timestamp())
+	from commits c
+	left join commit_links l on l.org_id = c.org_id and l.commit_id = c.id and l.conversation_id = $1
+	left join conversations v on v.org_id = c.org_id and v.id = $1`
+
+func scanLinkEvent(row pgx.Row) (LinkEvent, error) {
+	var e LinkEvent
+	err := row.Scan(&e.OrgID, &e.ConversationID, &e.CommitID, &e.CommitSHA, &e.Repo, &e.CommittedAt, &e.Confidence,
+		&e.Signals, &e.Linked, &e.UserID, &e.StartedAt, &e.Version)
+	return e, translate(err)
+}
+
+// GetLinkEvent reads the link between a conversation and a commit of the
+// current org, Linked false when there is none (any more); ErrNotFound
+// when the commit does not exist.
+func GetLinkEvent(ctx context.Context, q Querier, conversationID, commitID uuid.UUID) (LinkEvent, error) {
+	e, err := scanLinkEvent(q.QueryRow(ctx, linkEventSelect+` where c.id = $2`, conversationID, commitID))
+	if err != nil {
+		return e, fmt.Errorf("read link %s→%s for analytics: %w", conversationID, commitID, err)
+	}
+	return e, nil
+}
+
+// ListLinkEvents pages through the current org's links in (conversation,
+// commit) order, starting after the link (afterConv, afterCommit).
+func ListLinkEvents(ctx context.Context, q Querier, afterConv, afterCommit uuid.UUID, limit int) ([]LinkEvent, error) {
+	rows, err := q.Query(ctx, `select l.org_id, l.conversation_id, c.id, c.sha, c.repo, c.committed_at, l.confidence,
+			array(select e->>'signal' from jsonb_array_elements(l.evidence) e), true, v.user_id, v.occurred_at, l.updated_at
+		from commit_links l
+		join commits c on c.org_id = l.org_id and c.id = l.commit_id
+		join conversations v on v.org_id = l.org_id and v.id = l.conversation_id
+		where (l.conversation_id, l.commit_id) > ($1, $2)
+		order by l.conversation_id, l.commit_id limit $3`, afterConv, afterCommit, limit)
+	if err != nil {
+		return nil, fmt.Errorf("list links for analytics: %w", translate(err))
+	}
+	defer rows.Close()
+	var out []LinkEvent
+	for rows.Next() {
+		e, err := scanLinkEvent(rows)
+		if err != nil {
+			return nil, fmt.Errorf("list links for analytics: %w", err)
+		}
+		out = append(out, e)
+	}
+	return out, translate(rows.Err())
 }

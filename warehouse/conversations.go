@@ -61,6 +61,11 @@ type TokenUsage struct {
 	Reasoning  int64 `json:"reasoning"`
 }
 
+func (t TokenUsage) plus(o TokenUsage) TokenUsage {
+	return TokenUsage{Input: t.Input + o.Input, Output: t.Output + o.Output, CacheRead: t.CacheRead + o.CacheRead,
+		CacheWrite: t.CacheWrite + o.CacheWrite, Reasoning: t.Reasoning + o.Reasoning}
+}
+
 // Message is one stored message.
 type Message struct {
 	ID               int64      `json:"id"`
@@ -77,6 +82,9 @@ type Message struct {
 	GitBranch        string     `json:"git_branch,omitempty"`
 	InputTokens      int64      `json:"input_tokens,omitempty"`
 	OutputTokens     int64      `json:"output_tokens,omitempty"`
+	CacheReadTokens  int64      `json:"cache_read_tokens,omitempty"`
+	CacheWriteTokens int64      `json:"cache_write_tokens,omitempty"`
+	ReasoningTokens  int64      `json:"reasoning_tokens,omitempty"`
 	SourceLine       int        `json:"source_line,omitempty"`
 	ContentHash      []byte     `json:"-"`
 	ToolCalls        []ToolCall `json:"tool_calls,omitempty"`
@@ -177,26 +185,33 @@ func InsertMessages(ctx context.Context, q Querier, orgID, conversationID uuid.U
 		sent                                     = make([]*time.Time, n)
 		side                                     = make([]bool, n)
 		inTok, outTok                            = make([]int64, n), make([]int64, n)
+		cacheRead, cacheWrite, reasoning         = make([]int64, n), make([]int64, n), make([]int64, n)
 		line                                     = make([]int32, n)
 		hash                                     = make([][]byte, n)
 	)
 	for i, m := range msgs {
 		seq[i], ext[i], parent[i], role[i], text[i], thinking[i], model[i] = int32(m.Seq), m.ExternalID, m.ParentExternalID, m.Role, m.Text, m.Thinking, m.Model
 		agent[i], branch[i], sent[i], side[i], inTok[i], outTok[i], line[i] = m.AgentID, m.GitBranch, m.SentAt, m.Sidechain, m.InputTokens, m.OutputTokens, int32(m.SourceLine)
+		cacheRead[i], cacheWrite[i], reasoning[i] = m.CacheReadTokens, m.CacheWriteTokens, m.ReasoningTokens
 		hash[i] = m.ContentHash
 	}
 	rows, err := q.Query(ctx, `insert into messages as m (org_id, conversation_id, seq, external_id, parent_external_id, role, text, thinking,
-			model, sent_at, sidechain, agent_id, git_branch, input_tokens, output_tokens, source_line, content_hash)
+			model, sent_at, sidechain, agent_id, git_branch, input_tokens, output_tokens, source_line, content_hash,
+			cache_read_tokens, cache_write_tokens, reasoning_tokens)
 		select $1, $2, u.* from unnest($3::int[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[],
-			$10::timestamptz[], $11::bool[], $12::text[], $13::text[], $14::bigint[], $15::bigint[], $16::int[], $17::bytea[]) as u
+			$10::timestamptz[], $11::bool[], $12::text[], $13::text[], $14::bigint[], $15::bigint[], $16::int[], $17::bytea[],
+			$18::bigint[], $19::bigint[], $20::bigint[]) as u
 		on conflict (org_id, conversation_id, external_id) do update set
 			text = excluded.text, thinking = excluded.thinking, model = excluded.model,
-			input_tokens = excluded.input_tokens, output_tokens = excluded.output_tokens, content_hash = excluded.content_hash
+			input_tokens = excluded.input_tokens, output_tokens = excluded.output_tokens, content_hash = excluded.content_hash,
+			cache_read_tokens = excluded.cache_read_tokens, cache_write_tokens = excluded.cache_write_tokens,
+			reasoning_tokens = excluded.reasoning_tokens
 		-- A message captured mid-turn grows (streamed text, a tool result
 		-- arriving later); an unchanged one is not rewritten.
 		where m.content_hash is distinct from excluded.content_hash
 		returning external_id, id, (xmax = 0)`,
-		orgID, conversationID, seq, ext, parent, role, text, thinking, model, sent, side, agent, branch, inTok, outTok, line, hash)
+		orgID, conversationID, seq, ext, parent, role, text, thinking, model, sent, side, agent, branch, inTok, outTok, line, hash,
+		cacheRead, cacheWrite, reasoning)
 	if err != nil {
 		return nil, fmt.Errorf("insert messages: %w", translate(err))
 	}
@@ -417,7 +432,7 @@ func GetConversationByExternalID(ctx context.Context, q Querier, tool, externalI
 // ListMessages returns a conversation's messages in order, with tool calls.
 func ListMessages(ctx context.Context, q Querier, conversationID uuid.UUID) ([]Message, error) {
 	rows, err := q.Query(ctx, `select id, seq, external_id, parent_external_id, role, text, thinking, model, sent_at, sidechain,
-			agent_id, git_branch, input_tokens, output_tokens, source_line
+			agent_id, git_branch, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, reasoning_tokens, source_line
 		from messages where conversation_id = $1 order by seq, id`, conversationID)
 	if err != nil {
 		return nil, fmt.Errorf("list messages: %w", translate(err))
@@ -427,7 +442,7 @@ func ListMessages(ctx context.Context, q Querier, conversationID uuid.UUID) ([]M
 	for rows.Next() {
 		var m Message
 		if err := rows.Scan(&m.ID, &m.Seq, &m.ExternalID, &m.ParentExternalID, &m.Role, &m.Text, &m.Thinking, &m.Model, &m.SentAt,
-			&m.Sidechain, &m.AgentID, &m.GitBranch, &m.InputTokens, &m.OutputTokens, &m.SourceLine); err != nil {
+			&m.Sidechain, &m.AgentID, &m.GitBranch, &m.InputTokens, &m.OutputTokens, &m.CacheReadTokens, &m.CacheWriteTokens, &m.ReasoningTokens, &m.SourceLine); err != nil {
 			rows.Close()
 			return nil, translate(err)
 		}
@@ -452,6 +467,26 @@ func ListMessages(ctx context.Context, q Querier, conversationID uuid.UUID) ([]M
 		if i, ok := index[t.MessageID]; ok {
 			out[i].ToolCalls = append(out[i].ToolCalls, t)
 		}
+	}
+	return out, translate(rows.Err())
+}
+
+// ConversationTitles returns the titles of those of ids the viewer may
+// see; the others are left out.
+func ConversationTitles(ctx context.Context, q Querier, v Viewer, ids []uuid.UUID) (map[uuid.UUID]string, error) {
+	rows, err := q.Query(ctx, `select c.id, c.title from conversations c where c.id = any($3) and `+visibleTo, v.UserID, v.Role, ids)
+	if err != nil {
+		return nil, fmt.Errorf("load conversation titles: %w", translate(err))
+	}
+	defer rows.Close()
+	out := make(map[uuid.UUID]string, len(ids))
+	for rows.Next() {
+		var id uuid.UUID
+		var title string
+		if err := rows.Scan(&id, &title); err != nil {
+			return nil, fmt.Errorf("load conversation titles: %w", translate(err))
+		}
+		out[id] = title
 	}
 	return out, translate(rows.Err())
 }

@@ -69,3 +69,67 @@ func ListTeams(ctx context.Context, q Querier) ([]Team, error) {
 	}
 	return out, translate(rows.Err())
 }
+
+// ListTeamMembers lists the members of teams of the current org: of the
+// team teamID, or, when leadID is set instead, of every team whose lead
+// leadID is (the people a manager answers for). Each member once, by
+// e-mail.
+func ListTeamMembers(ctx context.Context, q Querier, teamID, leadID *uuid.UUID) ([]Member, error) {
+	rows, err := q.Query(ctx, `select `+memberColumns+`
+		from memberships m join users u on u.id = m.user_id
+		where exists (select 1 from team_members tm where tm.org_id = m.org_id and tm.user_id = m.user_id
+			and ($1::uuid is null or tm.team_id = $1)
+			and ($2::uuid is null or exists (select 1 from team_members l where l.org_id = tm.org_id
+				and l.team_id = tm.team_id and l.user_id = $2 and l.role = 'lead')))
+		order by lower(u.email)`, teamID, leadID)
+	if err != nil {
+		return nil, fmt.Errorf("list team members: %w", translate(err))
+	}
+	defer rows.Close()
+	var out []Member
+	for rows.Next() {
+		m, err := scanMember(rows)
+		if err != nil {
+			return nil, fmt.Errorf("list team members: %w", err)
+		}
+		out = append(out, m)
+	}
+	return out, translate(rows.Err())
+}
+
+// IsTeamLead reports whether the user leads the team.
+func IsTeamLead(ctx context.Context, q Querier, teamID, userID uuid.UUID) (bool, error) {
+	var lead bool
+	err := q.QueryRow(ctx, `select exists (select 1 from team_members where team_id = $1 and user_id = $2 and role = 'lead')`,
+		teamID, userID).Scan(&lead)
+	if err != nil {
+		return false, fmt.Errorf("check team lead: %w", translate(err))
+	}
+	return lead, nil
+}
+
+// TeamMembership is one member of one team.
+type TeamMembership struct {
+	TeamSlug string
+	UserID   uuid.UUID
+	Role     string
+}
+
+// ListTeamMemberships lists every team membership of the current org.
+func ListTeamMemberships(ctx context.Context, q Querier) ([]TeamMembership, error) {
+	rows, err := q.Query(ctx, `select t.slug, tm.user_id, tm.role from team_members tm
+		join teams t on t.org_id = tm.org_id and t.id = tm.team_id order by t.slug, tm.user_id`)
+	if err != nil {
+		return nil, fmt.Errorf("list team memberships: %w", translate(err))
+	}
+	defer rows.Close()
+	var out []TeamMembership
+	for rows.Next() {
+		var m TeamMembership
+		if err := rows.Scan(&m.TeamSlug, &m.UserID, &m.Role); err != nil {
+			return nil, fmt.Errorf("list team memberships: %w", translate(err))
+		}
+		out = append(out, m)
+	}
+	return out, translate(rows.Err())
+}

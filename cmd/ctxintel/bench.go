@@ -78,8 +78,8 @@ run this time, so "--size 1m" adds to an existing 100k report.`,
 					// Projections read Postgres as in production; their rows
 					// are dropped (the benchmark has no ClickHouse).
 					projector := &analytics.Projector{DB: db, Writers: analytics.Writers{Conversations: discardEvents{}, Messages: discardEvents{},
-						Commits: discardEvents{}, Searches: discardEvents{}}}
-					client, err := jobs.NewClient(jobs.Deps{DB: db, AuditEvents: discardEvents{}, LinkEvents: discardEvents{}, Ingest: ing,
+						Commits: discardEvents{}, Searches: discardEvents{}, Links: discardEvents{}}}
+					client, err := jobs.NewClient(jobs.Deps{DB: db, AuditEvents: discardEvents{}, Ingest: ing,
 						Search: s, Analytics: projector, Logger: log},
 						jobs.Config{Workers: cfg.Workers, FetchPollInterval: 50 * time.Millisecond})
 					if err != nil {

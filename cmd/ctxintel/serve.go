@@ -101,9 +101,8 @@ func runProcess(ctx context.Context, cfg *Config, listen string, api, seedDemo b
 	if err := searcher.EnsureIndex(ctx); err != nil {
 		return err
 	}
-	linkEvents := warehouse.NewBatchWriter(s.ch, "link_events", ingest.LinkEventColumns, warehouse.BatchOptions{Logger: log})
 	events := analytics.NewBatchWriters(s.ch, warehouse.BatchOptions{Logger: log})
-	client, err := jobs.NewClient(jobs.Deps{DB: s.db, AuditEvents: auditEvents, LinkEvents: linkEvents, Ingest: ing, Search: searcher,
+	client, err := jobs.NewClient(jobs.Deps{DB: s.db, AuditEvents: auditEvents, Ingest: ing, Search: searcher,
 		Analytics: &analytics.Projector{DB: s.db, Writers: events.Writers}, Logger: log}, jobs.Config{Workers: cfg.Workers})
 	if err != nil {
 		return err
@@ -170,10 +169,8 @@ func runProcess(ctx context.Context, cfg *Config, listen string, api, seedDemo b
 			log.Error("cancel jobs", slog.Any("error", err))
 		}
 	}
-	for name, w := range map[string]*warehouse.BatchWriter{"audit": auditEvents, "link": linkEvents} {
-		if err := w.Close(shutdownCtx); err != nil {
-			log.Error("flush "+name+" events", slog.Any("error", err))
-		}
+	if err := auditEvents.Close(shutdownCtx); err != nil {
+		log.Error("flush audit events", slog.Any("error", err))
 	}
 	if err := events.Close(shutdownCtx); err != nil {
 		log.Error("flush analytics events", slog.Any("error", err))

@@ -1,0 +1,252 @@
+package analytics
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// Productivity is what AI-assisted work produced: conversations and the
+// commits they led to, over a window, for the whole scope, per week, and
+// per group (user, team or repository) when asked.
+type Productivity struct {
+	Window  Window              `json:"window"`
+	Scope   Scope               `json:"scope"`
+	GroupBy string              `json:"group_by,omitempty"`
+	Total   ProductivityCounts  `json:"total"`
+	Weeks   []ProductivityWeek  `json:"weeks"`
+	Groups  []ProductivityGroup `json:"groups,omitempty"`
+}
+
+// ProductivityGroup is one user, team or repository.
+type ProductivityGroup struct {
+	Key   string             `json:"key"`
+	Total ProductivityCounts `json:"total"`
+	Weeks []ProductivityWeek `json:"weeks"`
+}
+
+// ProductivityWeek is one ISO week (starting Monday, UTC).
+type ProductivityWeek struct {
+	Week string `json:"week"`
+	ProductivityCounts
+}
+
+// ProductivityCounts are the measures, each counted where it belongs in
+// time: conversations in the week they started, commits in the week they
+// were committed.
+type ProductivityCounts struct {
+	// Conversations started, and their messages.
+	Conversations int64 `json:"conversations"`
+	Messages      int64 `json:"messages"`
+	// ConversationsWithCommits of those started led to at least one linked
+	// commit (committed before the window's end), and their share.
+	ConversationsWithCommits  int64   `json:"conversations_with_commits"`
+	ConversationToCommitRatio float64 `json:"conversation_to_commit_ratio"`
+	// MedianHoursToCommit is the median time from a conversation's start to
+	// its first linked commit; nil when none led to one.
+	MedianHoursToCommit *float64 `json:"median_hours_to_commit"`
+	// LinkedCommits are commits linked to a conversation of the scope's
+	// people, and the lines they added and removed.
+	LinkedCommits int64 `json:"linked_commits"`
+	LinesAdded    int64 `json:"lines_added"`
+	LinesRemoved  int64 `json:"lines_removed"`
+	// Commits authored by the scope's people (every commit of the org for
+	// the whole organization), those linked to any conversation, and
+	// their share.
+	Commits           int64   `json:"commits"`
+	AIAssistedCommits int64   `json:"ai_assisted_commits"`
+	AIAssistedShare   float64 `json:"ai_assisted_share"`
+}
+
+// prodRow is one row of the productivity queries: a key, a week, whether
+// the row is the key's total over all weeks (level 1), and the measures
+// the query fills.
+type prodRow struct {
+	Key           string    `ch:"key"`
+	Week          time.Time `ch:"week"`
+	Level         uint64    `ch:"level"`
+	Conversations uint64    `ch:"conversations"`
+	Messages      uint64    `ch:"messages"`
+	WithCommits   uint64    `ch:"with_commits"`
+	MedianSec     float64   `ch:"median_seconds"`
+	Linked        uint64    `ch:"linked_commits"`
+	Added         uint64    `ch:"lines_added"`
+	Removed       uint64    `ch:"lines_removed"`
+	Commits       uint64    `ch:"commits"`
+	AICommits     uint64    `ch:"ai_commits"`
+}
+
+// noKey is a grouping key that is ” for every row.
+const noKey = "left(toString(user_id), 0)"
+
+// dimension is the SQL of a grouping key for the tables whose person is in
+// the user column (conversations, links) and for commits (by author), with
+// their arguments.
+type dimension struct {
+	user, commit         string
+	userArgs, commitArgs []any
+}
+
+func (s Scope) dimension(groupBy string) dimension {
+	author, authorArgs := s.authorUser()
+	switch groupBy {
+	case "user":
+		return dimension{user: "toString(user_id)", commit: author, commitArgs: authorArgs}
+	case "repo":
+		return dimension{user: "repo", commit: "repo"}
+	case "team":
+		teams, teamArgs := s.teamsOf("toString(user_id)")
+		authorTeams, authorTeamArgs := s.teamsOf(author)
+		return dimension{user: "arrayJoin(" + teams + ")", userArgs: teamArgs,
+			commit: "arrayJoin(" + authorTeams + ")", commitArgs: append(slices.Clone(authorArgs), authorTeamArgs...)}
+	default:
+		// '' for every row, but not a constant: ClickHouse drops constant
+		// keys from GROUP BY, and grouping() needs the key there.
+		return dimension{user: noKey, commit: "left(author_email, 0)"}
+	}
+}
+
+func (m *Metrics) productivity(ctx context.Context, w Window, s Scope, groupBy string) (*Productivity, error) {
+	out := &Productivity{Window: w, Scope: s, GroupBy: groupBy}
+	all, err := m.productivityBy(ctx, w, s, s.dimension(""))
+	if err != nil {
+		return nil, err
+	}
+	out.Weeks = []ProductivityWeek{}
+	if whole := all[""]; whole != nil {
+		out.Total, out.Weeks = whole.total, whole.weeks()
+	}
+	if groupBy == "" {
+		return out, nil
+	}
+	groups, err := m.productivityBy(ctx, w, s, s.dimension(groupBy))
+	if err != nil {
+		return nil, err
+	}
+	for _, key := range slices.Sorted(maps.Keys(groups)) {
+		name := key
+		if groupBy == "user" {
+			if key == "" {
+				name = "(not a member)"
+			} else if id, err := uuid.Parse(key); err == nil {
+				name = s.email(id)
+			}
+		}
+		out.Groups = append(out.Groups, ProductivityGroup{Key: name, Total: groups[key].total, Weeks: groups[key].weeks()})
+	}
+	slices.SortStableFunc(out.Groups, func(a, b ProductivityGroup) int {
+		if a.Total.Conversations != b.Total.Conversations {
+			return int(b.Total.Conversations - a.Total.Conversations)
+		}
+		return strings.Compare(a.Key, b.Key)
+	})
+	return out, nil
+}
+
+// prodSeries is one key's counts: over the window and per week.
+type prodSeries struct {
+	total  ProductivityCounts
+	byWeek map[string]*ProductivityCounts
+}
+
+func (p *prodSeries) weeks() []ProductivityWeek {
+	out := []ProductivityWeek{}
+	for _, wk := range slices.Sorted(maps.Keys(p.byWeek)) {
+		out = append(out, ProductivityWeek{Week: wk, ProductivityCounts: *p.byWeek[wk]})
+	}
+	return out
+}
+
+// productivityBy runs the three productivity queries with one grouping
+// key and merges their rows per key and week.
+func (m *Metrics) productivityBy(ctx context.Context, w Window, s Scope, d dimension) (map[string]*prodSeries, error) {
+	series := map[string]*prodSeries{}
+	at := func(r prodRow) *ProductivityCounts {
+		p := series[r.Key]
+		if p == nil {
+			p = &prodSeries{byWeek: map[string]*ProductivityCounts{}}
+			series[r.Key] = p
+		}
+		if r.Level == 1 {
+			return &p.total
+		}
+		wk := r.Week.Format(time.DateOnly)
+		if p.byWeek[wk] == nil {
+			p.byWeek[wk] = &ProductivityCounts{}
+		}
+		return p.byWeek[wk]
+	}
+
+	// Conversations started in the window, and whether (and how soon) each
+	// led to a linked commit before the window's end.
+	conv := where(s, "started_at", w).people(s, "user_id").repo(s)
+	inWindow := where(s, "committed_at", w)
+	q := `SELECT ` + d.user + ` AS key, toMonday(started_at) AS week, grouping(key, week) AS level,
+			count() AS conversations, sum(messages) AS messages, countIf(linked = 1) AS with_commits,
+			quantileExactInclusiveIf(0.5)(toFloat64(greatest(dateDiff('millisecond', started_at, first_commit), 0)) / 1000, linked = 1) AS median_seconds
+		FROM (SELECT conversation_id, user_id, repo, started_at, messages FROM conversation_events FINAL WHERE ` + conv.String() + `) AS c
+		LEFT JOIN (SELECT conversation_id, min(committed_at) AS first_commit, toUInt8(1) AS linked
+			FROM ` + liveLinks(inWindow) + ` GROUP BY conversation_id) AS l
+		USING (conversation_id)
+		GROUP BY GROUPING SETS ((key, week), (key))`
+	args := append(append(slices.Clone(d.userArgs), conv.args...), inWindow.args...)
+	var rows []prodRow
+	if err := m.CH.Select(ctx, &rows, q, args...); err != nil {
+		return nil, fmt.Errorf("productivity: conversations: %w", err)
+	}
+	for _, r := range rows {
+		c := at(r)
+		c.Conversations, c.Messages, c.ConversationsWithCommits = int64(r.Conversations), int64(r.Messages), int64(r.WithCommits)
+		c.ConversationToCommitRatio = ratio(float64(r.WithCommits), float64(r.Conversations))
+		if r.WithCommits > 0 {
+			h := r.MedianSec / 3600
+			c.MedianHoursToCommit = &h
+		}
+	}
+
+	// Commits committed in the window that are linked to a conversation of
+	// the scope's people (attributed to the conversation's owner), each
+	// counted once per key and week, with its lines.
+	links := where(s, "committed_at", w).people(s, "user_id").repo(s)
+	commits := where(s, "committed_at", w)
+	q = `SELECT key, week, grouping(key, week) AS level, uniqExact(commit_id) AS linked_commits,
+			sum(additions) AS lines_added, sum(deletions) AS lines_removed
+		FROM (SELECT DISTINCT ` + d.user + ` AS key, toMonday(committed_at) AS week, commit_id, additions, deletions
+			FROM ` + liveLinks(links) + ` AS l
+			JOIN (SELECT commit_id, additions, deletions FROM commit_events FINAL WHERE ` + commits.String() + `) AS c
+			USING (commit_id))
+		GROUP BY GROUPING SETS ((key, week), (key))`
+	args = append(append(slices.Clone(d.userArgs), links.args...), commits.args...)
+	rows = nil
+	if err := m.CH.Select(ctx, &rows, q, args...); err != nil {
+		return nil, fmt.Errorf("productivity: linked commits: %w", err)
+	}
+	for _, r := range rows {
+		c := at(r)
+		c.LinkedCommits, c.LinesAdded, c.LinesRemoved = int64(r.Linked), int64(r.Added), int64(r.Removed)
+	}
+
+	// Commits the scope's people authored, and how many of them any
+	// conversation led to.
+	authored := where(s, "committed_at", w).authors(s).repo(s)
+	q = `SELECT ` + d.commit + ` AS key, toMonday(committed_at) AS week, grouping(key, week) AS level, count() AS commits,
+			countIf(commit_id IN (SELECT commit_id FROM ` + liveLinks(inWindow) + `)) AS ai_commits
+		FROM commit_events FINAL WHERE ` + authored.String() + `
+		GROUP BY GROUPING SETS ((key, week), (key))`
+	args = append(append(slices.Clone(d.commitArgs), inWindow.args...), authored.args...)
+	rows = nil
+	if err := m.CH.Select(ctx, &rows, q, args...); err != nil {
+		return nil, fmt.Errorf("productivity: commits: %w", err)
+	}
+	for _, r := range rows {
+		c := at(r)
+		c.Commits, c.AIAssistedCommits = int64(r.Commits), int64(r.AICommits)
+		c.AIAssistedShare = ratio(float64(r.AICommits), float64(r.Commits))
+	}
+	return series, nil
+}
