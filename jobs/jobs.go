@@ -42,7 +42,10 @@ type Deps struct {
 	Ingest      *ingest.Service
 	Search      *search.Service
 	Analytics   *analytics.Projector
-	Logger      *slog.Logger
+	// Topics clusters questions for knowledge gaps; nil disables the
+	// daily clustering.
+	Topics *analytics.Clusterer
+	Logger *slog.Logger
 }
 
 // NewClient builds a River client that runs every worker.
@@ -61,7 +64,17 @@ func NewClient(deps Deps, cfg Config) (*river.Client[pgx.Tx], error) {
 	river.AddWorker(workers, &projectCommitWorker{deps: deps})
 	river.AddWorker(workers, &projectSearchWorker{deps: deps})
 	river.AddWorker(workers, &linkConversationWorker{deps: deps})
+	var periodic []*river.PeriodicJob
+	if deps.Topics != nil {
+		river.AddWorker(workers, &clusterTopicsWorker{deps: deps})
+		river.AddWorker(workers, &clusterAllTopicsWorker{deps: deps})
+		// Daily, and at start so that a new deployment has topics soon.
+		periodic = append(periodic, river.NewPeriodicJob(river.PeriodicInterval(24*time.Hour),
+			func() (river.JobArgs, *river.InsertOpts) { return analytics.ClusterAllTopicsArgs{}, nil },
+			&river.PeriodicJobOpts{RunOnStart: true}))
+	}
 	rc := &river.Config{
+		PeriodicJobs: periodic,
 		Logger:  deps.Logger,
 		Workers: workers,
 		Queues: map[string]river.QueueConfig{
@@ -200,4 +213,49 @@ type projectSearchWorker struct {
 
 func (w *projectSearchWorker) Work(ctx context.Context, job *river.Job[analytics.ProjectSearchArgs]) error {
 	return w.deps.Analytics.ProjectSearch(ctx, job.Args)
+}
+
+type clusterTopicsWorker struct {
+	river.WorkerDefaults[analytics.ClusterTopicsArgs]
+	deps Deps
+}
+
+// Timeout: clustering thousands of questions takes seconds to a minute,
+// more than River's default minute on a busy machine.
+func (w *clusterTopicsWorker) Timeout(*river.Job[analytics.ClusterTopicsArgs]) time.Duration {
+	return 10 * time.Minute
+}
+
+func (w *clusterTopicsWorker) Work(ctx context.Context, job *river.Job[analytics.ClusterTopicsArgs]) error {
+	run, err := w.deps.Topics.Cluster(ctx, job.Args.OrgID)
+	if errors.Is(err, analytics.ErrNoEmbeddings) {
+		return river.JobCancel(err)
+	}
+	if err == nil {
+		w.deps.Logger.InfoContext(ctx, "topics clustered", slog.String("org_id", job.Args.OrgID.String()),
+			slog.Int("questions", int(run.Questions)), slog.Int("topics", int(run.Topics)))
+	}
+	return err
+}
+
+type clusterAllTopicsWorker struct {
+	river.WorkerDefaults[analytics.ClusterAllTopicsArgs]
+	deps Deps
+}
+
+func (w *clusterAllTopicsWorker) Work(ctx context.Context, job *river.Job[analytics.ClusterAllTopicsArgs]) error {
+	orgs, err := w.deps.Topics.Organizations(ctx)
+	if err != nil {
+		return err
+	}
+	client := river.ClientFromContext[pgx.Tx](ctx)
+	params := make([]river.InsertManyParams, len(orgs))
+	for i, org := range orgs {
+		params[i] = river.InsertManyParams{Args: analytics.ClusterTopicsArgs{OrgID: org}}
+	}
+	if len(params) == 0 {
+		return nil
+	}
+	_, err = client.InsertMany(ctx, params)
+	return err
 }

@@ -44,6 +44,7 @@ type Deps struct {
 	Commits  Correlator
 	Webhooks WebhookReceiver
 	Orgs     OrgResolver
+	Metrics  MetricsService
 	// WebhookSecret derives an org's webhook secret for a provider.
 	WebhookSecret func(orgID uuid.UUID, provider string) string
 	// MaxUploadBytes bounds request bodies of uploads (413 beyond).
@@ -79,6 +80,9 @@ func NewHandler(d Deps) http.Handler {
 		r.Get("/conversations/{id}/commits", cm.ofConversation)
 		r.Get("/files/conversations", cm.ofFile)
 		r.Get("/contributions", cm.contributions)
+		mh := &metricHandlers{metrics: d.Metrics, log: d.Logger}
+		r.Get("/metrics", mh.list)
+		r.Get("/metrics/{metric}", mh.get)
 	})
 	return r
 }

@@ -137,6 +137,8 @@ func TestCommitsAndLinks(t *testing.T) {
 	require.Len(t, contrib.Days, 1)
 	require.Equal(t, 1, contrib.Days[0].LinkedCommits)
 
+	testMetrics(t, s)
+
 	// The hook installs once, keeping an existing hook.
 	hook := filepath.Join(repo, ".git", "hooks", "post-commit")
 	require.NoError(t, os.WriteFile(hook, []byte("#!/bin/sh\necho existing\n"), 0o755))
@@ -216,4 +218,76 @@ func testGitHubWebhook(t *testing.T, s server, sha string) {
 	status, body = post(`{}`, "issues", "d-6", sign(`{}`))
 	require.Equal(t, http.StatusOK, status)
 	require.Contains(t, body, "ignored")
+}
+
+// testMetrics checks the analytics API against what TestCommitsAndLinks
+// stored: one conversation of 3 messages (the tool result joins its call)
+// started at 09:00 on 20 Nov, whose
+// commit (11 lines of calc.go) came 4 minutes later, among 3 commits.
+func testMetrics(t *testing.T, s server) {
+	var prod struct {
+		Scope struct {
+			Describes string `json:"describes"`
+		} `json:"scope"`
+		Total struct {
+			Conversations            int      `json:"conversations"`
+			Messages                 int      `json:"messages"`
+			ConversationsWithCommits int      `json:"conversations_with_commits"`
+			MedianHoursToCommit      *float64 `json:"median_hours_to_commit"`
+			LinkedCommits            int      `json:"linked_commits"`
+			LinesAdded               int      `json:"lines_added"`
+			LinesRemoved             int      `json:"lines_removed"`
+			Commits                  int      `json:"commits"`
+			AIAssistedCommits        int      `json:"ai_assisted_commits"`
+			AIAssistedShare          float64  `json:"ai_assisted_share"`
+		} `json:"total"`
+	}
+	path := "/api/v1/metrics/productivity?from=2026-11-16&to=2026-11-23"
+	require.Eventually(t, func() bool {
+		getInto(t, s, path, &prod)
+		// The metric's queries run one after another: wait until every
+		// projection job had run before the first of them.
+		return prod.Total.Conversations == 1 && prod.Total.Commits == 3 && prod.Total.LinkedCommits == 1 &&
+			prod.Total.ConversationsWithCommits == 1
+	}, 20*time.Second, 100*time.Millisecond, "projection reached ClickHouse: %+v", prod.Total)
+	require.Equal(t, "the organization", prod.Scope.Describes)
+	require.Equal(t, []int{1, 3, 1, 1, 11, 0, 3, 1}, []int{prod.Total.Conversations, prod.Total.Messages,
+		prod.Total.ConversationsWithCommits, prod.Total.LinkedCommits, prod.Total.LinesAdded, prod.Total.LinesRemoved,
+		prod.Total.Commits, prod.Total.AIAssistedCommits})
+	require.InDelta(t, 4.0/60, *prod.Total.MedianHoursToCommit, 1e-6)
+	require.InDelta(t, 1.0/3, prod.Total.AIAssistedShare, 1e-9)
+
+	var summary struct {
+		Months []struct {
+			Month         string `json:"month"`
+			Conversations int    `json:"conversations"`
+			LinkedCommits int    `json:"linked_commits"`
+		} `json:"months"`
+	}
+	getInto(t, s, "/api/v1/metrics/summary?from=2026-11-01&to=2026-12-01", &summary)
+	require.Len(t, summary.Months, 1)
+	require.Equal(t, "2026-11", summary.Months[0].Month)
+	require.Equal(t, []int{1, 1}, []int{summary.Months[0].Conversations, summary.Months[0].LinkedCommits})
+
+	auth := http.Header{"Authorization": {"Bearer " + s.key}}
+	for _, tc := range []struct {
+		path   string
+		status int
+		msg    string
+	}{
+		{"/api/v1/metrics/velocity", http.StatusNotFound, "the metrics are productivity"},
+		{"/api/v1/metrics/cost?from=2026-11-20&to=2026-11-01", http.StatusBadRequest, "must be before"},
+		{"/api/v1/metrics/cost?from=2025-01-01&to=2026-11-01", http.StatusBadRequest, "allows at most 92 days"},
+		{"/api/v1/metrics/adoption?team=nope", http.StatusNotFound, `team "nope" does not exist in this organization`},
+		{"/api/v1/metrics/adoption?user=ghost@nowhere.example", http.StatusNotFound, "is not a member"},
+		{"/api/v1/metrics/adoption?from=yesterday", http.StatusBadRequest, "from must be a date"},
+		{"/api/v1/metrics/summary?period=month", http.StatusBadRequest, "unknown parameter period"},
+		{"/api/v1/metrics/summary?group_by=user", http.StatusBadRequest, "takes no group_by"},
+	} {
+		status, body, _ := getJSON(t, s.base+tc.path, auth)
+		require.Equal(t, tc.status, status, tc.path)
+		require.Contains(t, body["error"].(map[string]any)["message"], tc.msg, tc.path)
+	}
+	status, _, _ := getJSON(t, s.base+"/api/v1/metrics/summary", nil)
+	require.Equal(t, http.StatusUnauthorized, status)
 }

@@ -37,6 +37,9 @@ type Config struct {
 	// environment only); empty = a key generated in the data directory.
 	SecretKey string
 	PublicURL string // --public-url, CTXINTEL_PUBLIC_URL: how forges reach this server
+	// PriceTable is a JSON file of model prices for the cost metrics
+	// (--price-table, CTXINTEL_PRICE_TABLE); empty = the built-in table.
+	PriceTable string
 }
 
 // ForgeConfig enables the REST clients that complete pushed commits with
@@ -101,6 +104,7 @@ func (c *Config) bindFlags(fs *pflag.FlagSet) {
 	c.Forges.GitHubToken = os.Getenv("CTXINTEL_GITHUB_TOKEN")
 	c.Forges.GitLabToken = os.Getenv("CTXINTEL_GITLAB_TOKEN")
 	str(&c.PublicURL, "public-url", "CTXINTEL_PUBLIC_URL", "http://localhost:8080", "the URL forges and clients reach this server at (printed in webhook set-up)")
+	str(&c.PriceTable, "price-table", "CTXINTEL_PRICE_TABLE", "", "JSON file of model prices (USD per million tokens by model-name prefix) for the cost metrics; empty = the built-in table, analytics/prices.json")
 	str(&c.Forges.GitHubAPIURL, "github-api-url", "CTXINTEL_GITHUB_API_URL", "https://api.github.com", "GitHub REST API (GitHub Enterprise: https://HOST/api/v3)")
 	str(&c.Forges.GitHubAppKeyFile, "github-app-key-file", "CTXINTEL_GITHUB_APP_KEY_FILE", "", "GitHub App private key (PEM) for installation tokens")
 	str(&c.Forges.GitLabURL, "gitlab-url", "CTXINTEL_GITLAB_URL", "https://gitlab.com", "GitLab instance for commit details")

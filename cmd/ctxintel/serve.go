@@ -102,8 +102,12 @@ func runProcess(ctx context.Context, cfg *Config, listen string, api, seedDemo b
 		return err
 	}
 	events := analytics.NewBatchWriters(s.ch, warehouse.BatchOptions{Logger: log})
+	clusterer := &analytics.Clusterer{DB: s.db, CH: s.ch}
+	if embedder != nil {
+		clusterer.Model = embedder.Model()
+	}
 	client, err := jobs.NewClient(jobs.Deps{DB: s.db, AuditEvents: auditEvents, Ingest: ing, Search: searcher,
-		Analytics: &analytics.Projector{DB: s.db, Writers: events.Writers}, Logger: log}, jobs.Config{Workers: cfg.Workers})
+		Analytics: &analytics.Projector{DB: s.db, Writers: events.Writers}, Topics: clusterer, Logger: log}, jobs.Config{Workers: cfg.Workers})
 	if err != nil {
 		return err
 	}
@@ -112,7 +116,7 @@ func runProcess(ctx context.Context, cfg *Config, listen string, api, seedDemo b
 	svc := &tenancy.Service{DB: s.db, Jobs: client}
 
 	if seedDemo {
-		if err := seedDemoIfEmpty(ctx, svc, ing, log); err != nil {
+		if err := seedDemoIfEmpty(ctx, svc, ing, client, log); err != nil {
 			return err
 		}
 	}
@@ -126,8 +130,13 @@ func runProcess(ctx context.Context, cfg *Config, listen string, api, seedDemo b
 	}
 	var handler http.Handler
 	if api {
+		prices, err := analytics.LoadPriceTable(cfg.PriceTable)
+		if err != nil {
+			return fmt.Errorf("config: %s: %w", setting{"price-table", "CTXINTEL_PRICE_TABLE"}, err)
+		}
 		handler = web.NewHandler(web.Deps{Logger: log, Auth: svc, Checks: checks, Registry: reg, Version: version,
 			Ingest: ing, Search: searcher, Commits: ing, Webhooks: ing, Orgs: svc, MaxUploadBytes: cfg.MaxUploadBytes,
+			Metrics: &analytics.Metrics{DB: s.db, CH: s.ch, Prices: prices},
 			WebhookSecret: func(orgID uuid.UUID, provider string) string {
 				return tenancy.WebhookSecret(serverKey, orgID, provider)
 			}})
@@ -195,7 +204,7 @@ func riverCheck(db *warehouse.DB, client *river.Client[pgx.Tx]) func(context.Con
 	}
 }
 
-func seedDemoIfEmpty(ctx context.Context, svc *tenancy.Service, ing *ingest.Service, log *slog.Logger) error {
+func seedDemoIfEmpty(ctx context.Context, svc *tenancy.Service, ing *ingest.Service, client *river.Client[pgx.Tx], log *slog.Logger) error {
 	res, err := demo.SeedIfEmpty(ctx, svc, ing)
 	if err != nil {
 		return fmt.Errorf("seed demo organization: %w", err)
@@ -204,6 +213,12 @@ func seedDemoIfEmpty(ctx context.Context, svc *tenancy.Service, ing *ingest.Serv
 		return nil
 	}
 	log.Info("seeded demo organization", slog.String("org", res.Org.Slug), slog.String("admin", res.Admin.Email))
+	// Its knowledge-gap topics once the embedding jobs have had time to
+	// embed its questions (the daily clustering would come a day later).
+	_, err = client.Insert(ctx, analytics.ClusterTopicsArgs{OrgID: res.Org.ID}, &river.InsertOpts{ScheduledAt: time.Now().Add(3 * time.Minute)})
+	if err != nil {
+		return fmt.Errorf("schedule the demo organization's topics: %w", err)
+	}
 	fmt.Printf(`
   Demo organization %q created.
     admin:   %s
