@@ -5,17 +5,25 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/require"
 
 	"github.com/context-intelligence/ctxintel/analytics"
+	"github.com/context-intelligence/ctxintel/warehouse"
 )
 
-// fixtures stores two conversations, two commits and two searches.
+// fixtures stores two conversations, two commits, a link from the first
+// conversation to the first commit, and two searches.
 func (b *bundle) fixtures(t *testing.T) (convs []uuid.UUID) {
 	t.Helper()
 	c1 := b.capture(t, uuid.NewString(), 3, day(0).Add(9*time.Hour))
 	c2 := b.capture(t, uuid.NewString(), 2, day(4).Add(23*time.Hour+59*time.Minute)) // its answers run into day 5
-	b.commit(t, "aaaaaaa1111111111111111111111111111111111", day(0).Add(10*time.Hour), 12, "a.go")
+	k1 := b.commit(t, "aaaaaaa1111111111111111111111111111111111", day(0).Add(10*time.Hour), 12, "a.go")
+	require.NoError(t, b.db.InOrg(b.ctx, b.org.ID, func(tx pgx.Tx) error {
+		_, err := warehouse.ReplaceLink(b.ctx, tx, b.org.ID, warehouse.CommitLink{ConversationID: c1, CommitID: k1.ID,
+			Confidence: 0.9, Evidence: []byte(`[{"signal":"trailer","detail":"Co-Authored-By: Claude","weight":3}]`)}, true)
+		return err
+	}))
 	b.commit(t, "bbbbbbb2222222222222222222222222222222222", day(5).Add(1*time.Hour), 3, "b.go", "c.go")
 	b.search(t, "session cookie "+uuid.NewString(), 2)
 	b.search(t, "nothing to see "+uuid.NewString(), 0)
@@ -42,7 +50,7 @@ func TestCheckReportsAnInterruptedProjection(t *testing.T) {
 		// Day 0 had the projected conversation: nothing differs there
 		// except the commit and the searches, never projected.
 		if d.Day.Equal(day(0)) {
-			require.Contains(t, []string{analytics.TableCommitEvents, analytics.TableCommitsDaily}, d.Table, d.String())
+			require.Contains(t, []string{analytics.TableCommitEvents, analytics.TableCommitsDaily, analytics.TableLinkEvents}, d.Table, d.String())
 		}
 	}
 	require.Equal(t, []analytics.Difference{
@@ -62,8 +70,9 @@ func TestCheckReportsAnInterruptedProjection(t *testing.T) {
 	var calls []int
 	n, err := analytics.Rebuild(b.ctx, b.db, b.ch, b.org.ID, func(n int) { calls = append(calls, n) })
 	require.NoError(t, err)
-	require.Equal(t, 2+10+2+2, n)
-	require.Equal(t, []int{2, 12, 14, 16}, calls, "one call per batch, with the running total")
+	require.Contains(t, rep.Totals, analytics.Total{Table: analytics.TableLinkEvents, Measure: "links", Postgres: 1, ClickHouse: 0})
+	require.Equal(t, 2+10+2+1+2, n)
+	require.Equal(t, []int{2, 12, 14, 15, 17}, calls, "one call per batch, with the running total")
 	rep = b.check(t)
 	require.True(t, rep.Consistent(), "%v", rep.Differences)
 }
