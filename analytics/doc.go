@@ -1,9 +1,16 @@
 // Package analytics owns the analytics warehouse's content: which facts of
 // Postgres, the system of record, are copied into ClickHouse's event tables
 // (conversation_events, message_events, commit_events, search_events and
-// their daily rollups, migrations/clickhouse/0003_events), how they get
-// there, and how to prove they match. The metric queries that dashboards and
-// reports read are to be added here next, on top of the same tables.
+// their daily rollups, migrations/clickhouse/0003_events and 0004_metrics),
+// how they get there, how to prove they match, and the metrics dashboards
+// and reports read from them.
+//
+// Metrics (metrics.go and one file per metric): Metrics.Get works out whom
+// the caller may count (Postgres: role, teams, members), then computes the
+// metric in ClickHouse, every query bounded by the org and a time window;
+// Go only merges the aggregated rows. Cost is priced per model with a
+// PriceTable (prices.go). Knowledge-gap topics come from a daily
+// clustering of questions (clustering.go, package topics).
 //
 // Projection: after a transaction changes a conversation, a commit or
 // records a search, it enqueues the matching Project*Args job (defined
