@@ -70,12 +70,6 @@ type sqlBuilder struct {
 	args []any
 }
 
-// newSearchBuilder binds the viewer and the org first, so that
-// searchVisibleTo's $1, $2 and $3 line up.
-func newSearchBuilder(orgID uuid.UUID, v Viewer) *sqlBuilder {
-	return &sqlBuilder{args: []any{v.UserID, v.Role, orgID}}
-}
-
 func (b *sqlBuilder) param(v any) string {
 	b.args = append(b.args, v)
 	return "$" + strconv.Itoa(len(b.args))
@@ -95,30 +89,90 @@ func (b *sqlBuilder) words(w string) string {
 	return "plainto_tsquery('english', " + b.param(w) + ")"
 }
 
-// searchVisibleTo is visibleTo (conversations.go) for the conversations
-// (alias c) of one org, $3: the same rule, but the org's default
-// visibility and the viewer's team mates are looked up once per query
-// instead of once per candidate conversation, of which a common word finds
-// thousands. TestSearchVisibility holds the two to the same answers.
-const searchVisibleTo = `($2 in ('admin', 'auditor')
-	or c.user_id = $1
-	or coalesce(c.visibility, (select o.settings->>'conversation_visibility' from organizations o where o.id = $3), 'team') = 'org'
-	or (coalesce(c.visibility, (select o.settings->>'conversation_visibility' from organizations o where o.id = $3), 'team') = 'team'
-		and c.user_id in (select b.user_id from team_members a join team_members b on b.org_id = a.org_id and b.team_id = a.team_id
-			where a.org_id = $3 and a.user_id = $1))
-	or ($2 = 'manager' and coalesce(c.visibility, (select o.settings->>'conversation_visibility' from organizations o where o.id = $3), 'team') <> 'private'
-		and c.user_id in (select b.user_id from team_members a join team_members b on b.org_id = a.org_id and b.team_id = a.team_id
-			where a.org_id = $3 and a.user_id = $1 and a.role = 'lead')))`
+// searchScope is what decides which of an org's conversations a viewer
+// may see, looked up once per search: visibleTo (conversations.go) looks
+// the org's default and the viewer's teams up again for every candidate
+// conversation, of which a common word finds thousands, and the planner,
+// unable to estimate it, guessed that almost nothing is visible and chose
+// plans that start from the conversations. TestSearchVisibility holds
+// visible to the same answers as visibleTo.
+type searchScope struct {
+	orgID  uuid.UUID
+	viewer Viewer
+	// defaultVisibility is the org's conversation_visibility (team when
+	// unset).
+	defaultVisibility string
+	// teamMates share a team with the viewer; led are the members of the
+	// teams the viewer leads.
+	teamMates, led []uuid.UUID
+}
 
-// scope is the visibility and the filters shared by keyword and semantic
-// search, over messages m of org $3 joined with their conversations c.
-func (b *sqlBuilder) scope(f SearchFilter) []string {
-	where := []string{searchVisibleTo, "m.org_id = $3", "c.org_id = $3", "c.id = m.conversation_id"}
+// openSearch sets a search transaction up and looks its scope up, in one
+// round trip. No JIT compilation: the keyword SQL's cost estimates pass
+// jit_above_cost, and compiling it took longer than running it (100-200
+// ms of a search). settings are further set_config calls.
+func openSearch(ctx context.Context, q Querier, orgID uuid.UUID, v Viewer, settings string) (*sqlBuilder, searchScope, error) {
+	s := searchScope{orgID: orgID, viewer: v}
+	err := q.QueryRow(ctx, `select coalesce((select o.settings->>'conversation_visibility' from organizations o where o.id = $1), 'team'),
+			array(select distinct b.user_id from team_members a join team_members b on b.org_id = a.org_id and b.team_id = a.team_id
+				where a.org_id = $1 and a.user_id = $2),
+			array(select distinct b.user_id from team_members a join team_members b on b.org_id = a.org_id and b.team_id = a.team_id
+				where a.org_id = $1 and a.user_id = $2 and a.role = 'lead'),
+			concat(set_config('jit', 'off', true)`+settings+`)`, orgID, v.UserID).Scan(&s.defaultVisibility, &s.teamMates, &s.led, nil)
+	if err != nil {
+		return nil, s, fmt.Errorf("open search: %w", translate(err))
+	}
+	return &sqlBuilder{args: []any{orgID}}, s, nil
+}
+
+// visible is the SQL predicate of the conversations (alias c) the viewer
+// may see, visibleTo's rule with the looked-up values in place: plain
+// column conditions the planner estimates from the table's statistics.
+func (s searchScope) visible(b *sqlBuilder) string {
+	if s.viewer.Role == RoleAdmin || s.viewer.Role == RoleAuditor {
+		return "true"
+	}
+	// is: the conversation's visibility, or the org's default when it has
+	// none, compared with value by op.
+	is := func(op, value string) string {
+		cond := "c.visibility " + op + " '" + value + "'"
+		dflt := s.defaultVisibility == value
+		if op == "<>" {
+			dflt = !dflt
+		}
+		if dflt {
+			return "(c.visibility is null or " + cond + ")"
+		}
+		return cond
+	}
+	parts := []string{"c.user_id = " + b.param(s.viewer.UserID), is("=", "org")}
+	if len(s.teamMates) > 0 {
+		parts = append(parts, "("+is("=", "team")+" and c.user_id = any("+b.param(s.teamMates)+"))")
+	}
+	if s.viewer.Role == RoleManager && len(s.led) > 0 {
+		parts = append(parts, "("+is("<>", "private")+" and c.user_id = any("+b.param(s.led)+"))")
+	}
+	return "(" + strings.Join(parts, " or ") + ")"
+}
+
+// visibleConversation is the condition that the conversation of a
+// candidate (msg: the alias of its messages or message_embeddings row)
+// is one the viewer may see and passes the filters, or "" when every
+// conversation does. It is checked for each candidate in the order the
+// candidates come (OFFSET 0 keeps Postgres from turning it into a join it
+// would start from the conversations: it cannot estimate how many of them
+// a viewer sees), so a search that stops after enough candidates checks
+// only those.
+func (b *sqlBuilder) visibleConversation(s searchScope, f SearchFilter, msg string) string {
+	var where []string
+	if v := s.visible(b); v != "true" {
+		where = append(where, v)
+	}
 	if f.UserID != nil {
 		where = append(where, "c.user_id = "+b.param(*f.UserID))
 	}
 	if f.TeamID != nil {
-		where = append(where, "c.user_id in (select tm.user_id from team_members tm where tm.org_id = $3 and tm.team_id = "+b.param(*f.TeamID)+")")
+		where = append(where, "c.user_id in (select tm.user_id from team_members tm where tm.org_id = $1 and tm.team_id = "+b.param(*f.TeamID)+")")
 	}
 	if f.Tool != "" {
 		where = append(where, "c.tool = "+b.param(f.Tool))
@@ -138,11 +192,6 @@ func (b *sqlBuilder) scope(f SearchFilter) []string {
 	if f.To != nil {
 		where = append(where, "c.occurred_at < "+b.param(*f.To))
 	}
-	if f.Role != "" {
-		where = append(where, "m.role = "+b.param(f.Role))
-	} else {
-		where = append(where, "m.role in ('user', 'assistant')")
-	}
 	if f.HasCommit != nil {
 		cond := "exists (select 1 from commit_links l where l.org_id = c.org_id and l.conversation_id = c.id)"
 		if !*f.HasCommit {
@@ -150,29 +199,34 @@ func (b *sqlBuilder) scope(f SearchFilter) []string {
 		}
 		where = append(where, cond)
 	}
-	return where
+	if len(where) == 0 {
+		return ""
+	}
+	return "exists (select from conversations c where c.org_id = $1 and c.id = " + msg + ".conversation_id\n\t\t\t\tand " +
+		strings.Join(where, "\n\t\t\t\tand ") + " offset 0)"
 }
 
-// configureSearch sets a search transaction up: no JIT compilation. The
-// keyword SQL's cost estimates pass jit_above_cost, and compiling it took
-// longer than running it (100-200 ms of a search's time).
-func configureSearch(ctx context.Context, q Querier, settings string) error {
-	if _, err := q.Exec(ctx, `select set_config('jit', 'off', true)`+settings); err != nil {
-		return fmt.Errorf("configure search: %w", translate(err))
+// role is the condition on the role of messages m: the filter's, or
+// either of the searchable ones.
+func (b *sqlBuilder) role(f SearchFilter) string {
+	if f.Role != "" {
+		return "m.role = " + b.param(f.Role)
 	}
-	return nil
+	return "m.role in ('user', 'assistant')"
 }
 
 // KeywordSearch finds messages matching q, best first: the full-text rank
 // (ts_rank_cd) of the query's words plus a bonus per exact substring,
 // newest first among equals. Only the newest kq.Candidates matches the
-// viewer may see are ranked.
+// viewer may see are ranked: Postgres finds them either from the org's
+// newest messages backwards (a common word) or from the full-text index
+// (a rare one), whichever it estimates cheaper.
 func KeywordSearch(ctx context.Context, q Querier, orgID uuid.UUID, v Viewer, kq KeywordQuery, f SearchFilter, limit int) ([]MessageHit, error) {
-	if err := configureSearch(ctx, q, ""); err != nil {
+	b, scope, err := openSearch(ctx, q, orgID, v, "")
+	if err != nil {
 		return nil, err
 	}
-	b := newSearchBuilder(orgID, v)
-	where := b.scope(f)
+	where := []string{"m.org_id = $1", b.role(f)}
 	// A group's word alternatives are one tsquery (w1 | w2 | …): one index
 	// scan, and one ts_rank_cd over all of a query's words, which reads
 	// each candidate's vector once.
@@ -205,6 +259,9 @@ func KeywordSearch(ctx context.Context, q Querier, orgID uuid.UUID, v Viewer, kq
 	if len(ranked)+len(bonus) == 0 {
 		return nil, fmt.Errorf("%w: keyword query has no terms", ErrInvalid)
 	}
+	if vis := b.visibleConversation(scope, f, "m"); vis != "" {
+		where = append(where, vis)
+	}
 	score := bonus
 	if len(ranked) > 0 {
 		score = append([]string{"ts_rank_cd(m.tsv, " + strings.Join(ranked, " || ") + ", 32)"}, bonus...)
@@ -215,7 +272,7 @@ func KeywordSearch(ctx context.Context, q Querier, orgID uuid.UUID, v Viewer, kq
 	}
 	sql := `select m.id, m.conversation_id, m.seq, m.role, m.sent_at, left(m.text, 20000), (` + strings.Join(score, " + ") + `)::float8 as score
 		from (select m.id, m.conversation_id, m.seq, m.role, m.sent_at, m.text, m.tsv
-			from messages m, conversations c
+			from messages m
 			where ` + strings.Join(where, "\n\t\t\tand ") + `
 			order by m.id desc
 			limit ` + b.param(max(candidates, limit)) + `) m
@@ -312,32 +369,53 @@ func SemanticSearch(ctx context.Context, q Querier, orgID uuid.UUID, v Viewer, s
 	// may see, the filters), so recall holds for orgs that are a small part
 	// of the index and for viewers who see a small part of their org.
 	// relaxed_order may return them slightly out of order: they are sorted
-	// again below.
+	// again by distance below.
 	settings := `, set_config('hnsw.ef_search', '200', true), set_config('hnsw.iterative_scan', 'relaxed_order', true),
 		set_config('hnsw.max_scan_tuples', '40000', true)`
 	if sq.Exact {
 		settings = ""
 	}
-	if err := configureSearch(ctx, q, settings); err != nil {
+	b, scope, err := openSearch(ctx, q, orgID, v, settings)
+	if err != nil {
 		return nil, err
 	}
-	b := newSearchBuilder(orgID, v)
 	vec := b.param(vectorLiteral(sq.Vector))
-	order := "(e.embedding::" + typ + ") <=> " + vec + "::" + typ
-	if sq.Exact {
-		order = "(" + order + ") + 0" // not the index's expression: forces the exact scan
+	distance := "(e.embedding::" + typ + ") <=> " + vec + "::" + typ
+	var where []string
+	if vis := b.visibleConversation(scope, f, "e"); vis != "" {
+		where = append(where, vis)
 	}
-	where := append(b.scope(f), "e.org_id = $3", "e.model = "+b.param(sq.Model), "m.id = e.message_id")
-	sql := `with nearest as materialized (
-			select m.id, m.conversation_id, m.seq, m.role, m.sent_at, left(m.text, 20000) as text,
-				(e.embedding::` + typ + `) <=> ` + vec + `::` + typ + ` as distance, e.start_char, e.end_char
-			from message_embeddings e, messages m, conversations c
-			where ` + strings.Join(where, "\n\t\t\tand ") + `
-			order by ` + order + `
+	if f.Role != "" {
+		where = append(where, "exists (select from messages m where m.org_id = $1 and m.id = e.message_id and "+b.role(f)+" offset 0)")
+	}
+	// The index scan (iterative) or the exact scan's sorted list yields
+	// chunks nearest first; each is checked in that order until enough
+	// pass. The exact scan sorts the org's chunks first (OFFSET 0: the
+	// checks are not pushed below the sort).
+	nearest := `select e.message_id, e.conversation_id, e.start_char, e.end_char, ` + distance + ` as distance
+			from message_embeddings e
+			where e.org_id = $1 and e.model = ` + b.param(sq.Model)
+	if sq.Exact {
+		nearest = `select * from (` + nearest + `
+			order by (` + distance + `) + 0 offset 0) e`
+		if len(where) > 0 {
+			nearest += `
+			where ` + strings.Join(where, "\n\t\t\tand ")
+		}
+	} else {
+		for _, w := range where {
+			nearest += "\n\t\t\tand " + w
+		}
+		nearest += `
+			order by ` + distance
+	}
+	sql := `with nearest as materialized (` + nearest + `
 			limit ` + b.param(max(sq.Candidates, limit)) + `),
-		best as (select distinct on (id) * from nearest order by id, distance)
-		select id, conversation_id, seq, role, sent_at, text, (1 - distance)::float8 as score, start_char, end_char
-		from best order by distance, id limit ` + b.param(limit)
+		best as (select distinct on (message_id) * from nearest order by message_id, distance)
+		select m.id, m.conversation_id, m.seq, m.role, m.sent_at, left(m.text, 20000), (1 - n.distance)::float8 as score, n.start_char, n.end_char
+		from best n join messages m on m.org_id = $1 and m.id = n.message_id
+		where ` + b.role(f) + `
+		order by n.distance, m.id limit ` + b.param(limit)
 	return scanHits(ctx, q, sql, b.args, true)
 }
 
