@@ -49,10 +49,13 @@ const (
 	PartEmbed     = "embed" // USE-Lite query embedding time and the vector calibration
 	PartLegs      = "legs"  // the keyword leg of hybrid search alone, by variant
 	PartPlans     = "plans" // keyword and hybrid search with custom plans only
+	// PartAnalytics is the analytics benchmark: ClickHouse events of many
+	// orgs, the dashboard metrics timed, the projection's lag (analytics.go).
+	PartAnalytics = "analytics"
 )
 
 // AllParts is every part, in the order they run.
-var AllParts = []string{PartLatency, PartLegs, PartPlans, PartRecall, PartEmbed, PartRelevance, PartLag}
+var AllParts = []string{PartLatency, PartLegs, PartPlans, PartRecall, PartEmbed, PartRelevance, PartLag, PartAnalytics}
 
 // PartLoad only loads (or checks) the datasets: with no other part, a run
 // prepares the databases and measures nothing.
@@ -100,9 +103,23 @@ type Config struct {
 	// and hybrid search with the keyword operators' functions marked
 	// LEAKPROOF (changed in the benchmark database only, and reverted).
 	SuperuserURL string
+	// AnalyticsEvents sizes the analytics part (default
+	// DefaultAnalyticsEvents, 10M); AnalyticsDir is its chDB data
+	// directory (default .bench/analytics-chdb), ChdbLib the libchdb.so to
+	// load, and AnalyticsWorkers builds the workers of its projection lag
+	// (nil: not measured).
+	AnalyticsEvents  int
+	AnalyticsDir     string
+	ChdbLib          string
+	AnalyticsWorkers StartAnalyticsWorkers
 }
 
 func (c *Config) part(p string) bool { return len(c.Parts) == 0 || slices.Contains(c.Parts, p) }
+
+// searchParts reports whether a part that needs the search datasets runs.
+func (c *Config) searchParts() bool {
+	return len(c.Parts) == 0 || slices.ContainsFunc(c.Parts, func(p string) bool { return p != PartAnalytics })
+}
 
 func (c *Config) logf(format string, args ...any) {
 	if c.Progress != nil {
@@ -148,7 +165,11 @@ func Run(ctx context.Context, cfg Config) (*Results, error) {
 			lagDB.Close()
 		}
 	}()
-	for _, size := range cfg.Sizes {
+	sizes := cfg.Sizes
+	if !cfg.searchParts() {
+		sizes = nil
+	}
+	for _, size := range sizes {
 		var prev SizeResult
 		for _, x := range res.Sizes {
 			if x.Size == size.Name {
@@ -208,6 +229,16 @@ func Run(ctx context.Context, cfg Config) (*Results, error) {
 			return res, fmt.Errorf("ingest lag: %w", err)
 		}
 		res.Lag = &lr
+		if err := res.write(cfg.Out); err != nil {
+			return res, err
+		}
+	}
+	if cfg.part(PartAnalytics) {
+		ar, err := runAnalytics(ctx, &cfg)
+		if err != nil {
+			return res, fmt.Errorf("analytics: %w", err)
+		}
+		res.Analytics = &ar
 	}
 	res.Finished = time.Now().UTC()
 	res.Machine.LoadAfter = loadAverage()

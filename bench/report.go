@@ -35,6 +35,7 @@ func renderReport(r *Results) string {
 	writeLag(&b, r)
 	writeRelevance(&b, r)
 	writeMethod(&b)
+	writeAnalytics(&b, r.Analytics)
 	return b.String()
 }
 

@@ -19,6 +19,7 @@ type Results struct {
 	Embedding *EmbeddingResult `json:"embedding,omitempty"`
 	Relevance *RelevanceResult `json:"relevance,omitempty"`
 	Lag       *LagResult       `json:"lag,omitempty"`
+	Analytics *AnalyticsResult `json:"analytics,omitempty"`
 }
 
 // SizeResult is what was measured on one dataset size.

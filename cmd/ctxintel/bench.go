@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -21,10 +22,11 @@ func newBenchCmd(cfg *Config) *cobra.Command {
 	var reuse, skipLoad bool
 	var seed uint64
 	var budget time.Duration
-	var queries int
+	var queries, analyticsEvents int
+	var analyticsDir string
 	cmd := &cobra.Command{
 		Use:   "bench",
-		Short: "Benchmark search at 100k and 1M messages and write BENCHMARKS.md",
+		Short: "Benchmark search at 100k and 1M messages and analytics at 10M events, and write BENCHMARKS.md",
 		Long: `Generate realistic synthetic organizations and conversations (deterministic for
 --seed), bulk-load them into dedicated databases on the server of --database-url
 (ctxintel_bench_100k, ctxintel_bench_1m, created from ctxintel_template; the
@@ -39,13 +41,18 @@ service's own database is never touched), and measure:
   relevance   nDCG@10 and recall@10 of the three modes on a hand-judged corpus
               embedded with the real USE-Lite model (ctxintel_bench_eval)
   lag         ingest-to-searchable lag through the real River workers
+  analytics   10M ClickHouse events of skewed orgs (ctxintel_bench_analytics and
+              a chDB directory of its own, --analytics-dir); every dashboard
+              metric of the largest org over 30 and 90 days, cold and warm; the
+              projection's lag behind ingest
 
 Loading 1M messages takes long (index builds included): keep the databases with
 --reuse, and a second run skips loading. The report keeps the numbers of sizes not
 run this time, so "--size 1m" adds to an existing 100k report.`,
 		Example: `  ctxintel bench --size 100k --out BENCHMARKS.md
   ctxintel bench --size all --reuse --out BENCHMARKS.md
-  ctxintel bench --size 1m --skip-load --parts latency,recall`,
+  ctxintel bench --size 1m --skip-load --parts latency,recall
+  ctxintel bench --parts analytics --reuse --analytics-events 10000000`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := cfg.validateStores(); err != nil {
@@ -74,6 +81,19 @@ run this time, so "--size 1m" adds to an existing 100k report.`,
 				DatabaseURL: cfg.DatabaseURL, Sizes: sizes, Reuse: reuse, SkipLoad: skipLoad, Parts: ps, Seed: seed,
 				ModelDir: cfg.Embedding.ModelDir, Out: out, Progress: cmd.ErrOrStderr(), Logger: log,
 				Budget: budget, Queries: queries, SuperuserURL: superuser,
+				AnalyticsEvents: analyticsEvents, AnalyticsDir: analyticsDir, ChdbLib: cfg.ChdbLibPath,
+				AnalyticsWorkers: func(db *warehouse.DB, ing *ingest.Service, p *analytics.Projector) (bench.Workers, error) {
+					// The service's workers, projecting into the benchmark's
+					// ClickHouse; no embedding model (semantic search is off).
+					client, err := jobs.NewClient(jobs.Deps{DB: db, AuditEvents: discardEvents{}, Ingest: ing,
+						Search: &search.Service{DB: db, Logger: log}, Analytics: p, Logger: log},
+						jobs.Config{Workers: cfg.Workers})
+					if err != nil {
+						return nil, err
+					}
+					ing.Jobs = client
+					return client, nil
+				},
 				Workers: func(db *warehouse.DB, ing *ingest.Service, s *search.Service) (bench.Workers, error) {
 					// Projections read Postgres as in production; their rows
 					// are dropped (the benchmark has no ClickHouse).
@@ -107,6 +127,8 @@ run this time, so "--size 1m" adds to an existing 100k report.`,
 	f.Uint64Var(&seed, "seed", 42, "seed of the synthetic dataset")
 	f.DurationVar(&budget, "cell-budget", 60*time.Second, "longest time spent on one latency cell (mode × org × concurrency)")
 	f.IntVar(&queries, "queries", 200, "searches per latency cell, when the budget allows")
+	f.IntVar(&analyticsEvents, "analytics-events", bench.DefaultAnalyticsEvents, "rows of ClickHouse events the analytics part generates")
+	f.StringVar(&analyticsDir, "analytics-dir", filepath.Join(".bench", "analytics-chdb"), "chDB data directory of the analytics part (its own: emptied when the dataset is reloaded)")
 	f.StringVar(&superuser, "superuser-url", "", "a superuser's Postgres URL: also measure keyword and hybrid search with their operators' functions marked LEAKPROOF (in the benchmark database only, reverted afterwards)")
 	return cmd
 }
