@@ -174,13 +174,15 @@ func (m *Metrics) adoption(ctx context.Context, w Window, s Scope) (*Adoption, e
 
 	// Retention: of each week's active people, those also active the week
 	// before; the week before the window is read for the first week.
+	weekly := &filter{conds: []string{"org_id = ?", "day >= toMonday(toDate(?)) - 7", "day < toDate(?)"},
+		args: []any{s.OrgID, w.From, w.To}}
+	weekly.people(s, "user_id")
 	rows = nil
 	err = m.CH.Select(ctx, &rows, `WITH weekly AS (
-			SELECT DISTINCT toMonday(day) AS week, user_id FROM conversations_daily
-			WHERE org_id = ? AND day >= toMonday(toDate(?)) - 7 AND day < toDate(?)`+strings.TrimPrefix(people.String(), "org_id = ?")+`)
+			SELECT DISTINCT toMonday(day) AS week, user_id FROM conversations_daily WHERE `+weekly.String()+`)
 		SELECT week, count() AS users,
 			countIf((user_id, week) IN (SELECT user_id, week + 7 FROM weekly)) AS retained
-		FROM weekly GROUP BY week ORDER BY week`, append([]any{s.OrgID, w.From, w.To}, people.args[1:]...)...)
+		FROM weekly GROUP BY week ORDER BY week`, weekly.args...)
 	if err != nil {
 		return nil, fmt.Errorf("adoption: retention: %w", err)
 	}

@@ -267,6 +267,13 @@ func (m *Metrics) narrow(ctx context.Context, tx pgx.Tx, req MetricRequest, scop
 
 // filter is a WHERE clause of a metric query under construction: the org
 // and the window always come first, so that no query can leave them out.
+//
+// Read with FINAL, a table's WHERE is applied before the newest version of
+// each entity is picked, so a filter must only test columns that never
+// change for an entity (org, user, tool, repo, and the event's time; a
+// conversation's start can move earlier when a later capture holds earlier
+// messages, which may leave it in the window of its old start until the
+// rows merge). Changing state is read with argMax (liveLinks).
 type filter struct {
 	conds []string
 	args  []any
