@@ -395,14 +395,15 @@ func SemanticSearch(ctx context.Context, q Querier, orgID uuid.UUID, v Viewer, s
 	nearest := `select e.message_id, e.conversation_id, e.start_char, e.end_char, ` + distance + ` as distance
 			from message_embeddings e
 			where e.org_id = $1 and e.model = ` + b.param(sq.Model)
-	if sq.Exact {
+	switch {
+	case sq.Exact && len(where) == 0:
+		nearest += `
+			order by (` + distance + `) + 0`
+	case sq.Exact:
 		nearest = `select * from (` + nearest + `
-			order by (` + distance + `) + 0 offset 0) e`
-		if len(where) > 0 {
-			nearest += `
+			order by (` + distance + `) + 0 offset 0) e
 			where ` + strings.Join(where, "\n\t\t\tand ")
-		}
-	} else {
+	default:
 		for _, w := range where {
 			nearest += "\n\t\t\tand " + w
 		}
