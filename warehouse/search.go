@@ -105,13 +105,25 @@ type searchScope struct {
 	// teamMates share a team with the viewer; led are the members of the
 	// teams the viewer leads.
 	teamMates, led []uuid.UUID
+	// narrow: the viewer may see (and the filters leave) no more than
+	// narrowConversations conversations, these.
+	narrow        bool
+	conversations []uuid.UUID
 }
 
-// openSearch sets a search transaction up and looks its scope up, in one
-// round trip. No JIT compilation: the keyword SQL's cost estimates pass
-// jit_above_cost, and compiling it took longer than running it (100-200
-// ms of a search). settings are further set_config calls.
-func openSearch(ctx context.Context, q Querier, orgID uuid.UUID, v Viewer, settings string) (*sqlBuilder, searchScope, error) {
+// narrowConversations is the most conversations a viewer may see (and
+// that pass the filters) for a search to start from them rather than from
+// the org's messages or vectors: their messages, about ten each, are then
+// fewer than the candidates a search would otherwise check.
+const narrowConversations = 1000
+
+// openSearch sets a search transaction up and looks its scope up. No JIT
+// compilation: the keyword SQL's cost estimates pass jit_above_cost, and
+// compiling it took longer than running it (100-200 ms of a search).
+// settings are further set_config calls. When the viewer sees only a few
+// of the org's conversations, or the filters leave only a few, their ids
+// are looked up too (scope.narrow).
+func openSearch(ctx context.Context, q Querier, orgID uuid.UUID, v Viewer, f SearchFilter, settings string, narrowLimit int) (*sqlBuilder, searchScope, error) {
 	s := searchScope{orgID: orgID, viewer: v}
 	err := q.QueryRow(ctx, `select coalesce((select o.settings->>'conversation_visibility' from organizations o where o.id = $1), 'team'),
 			array(select distinct b.user_id from team_members a join team_members b on b.org_id = a.org_id and b.team_id = a.team_id
@@ -121,6 +133,18 @@ func openSearch(ctx context.Context, q Querier, orgID uuid.UUID, v Viewer, setti
 			concat(set_config('jit', 'off', true)`+settings+`)`, orgID, v.UserID).Scan(&s.defaultVisibility, &s.teamMates, &s.led, nil)
 	if err != nil {
 		return nil, s, fmt.Errorf("open search: %w", translate(err))
+	}
+	cb := &sqlBuilder{args: []any{orgID}}
+	if conds := cb.conversationConditions(s, f); len(conds) > 0 {
+		var ids []uuid.UUID
+		err := q.QueryRow(ctx, `select array(select c.id from conversations c where c.org_id = $1 and `+strings.Join(conds, " and ")+`
+			limit `+cb.param(narrowLimit+1)+`)`, cb.args...).Scan(&ids)
+		if err != nil {
+			return nil, s, fmt.Errorf("open search: %w", translate(err))
+		}
+		if len(ids) <= narrowLimit {
+			s.narrow, s.conversations = true, ids
+		}
 	}
 	return &sqlBuilder{args: []any{orgID}}, s, nil
 }
@@ -155,15 +179,9 @@ func (s searchScope) visible(b *sqlBuilder) string {
 	return "(" + strings.Join(parts, " or ") + ")"
 }
 
-// visibleConversation is the condition that the conversation of a
-// candidate (msg: the alias of its messages or message_embeddings row)
-// is one the viewer may see and passes the filters, or "" when every
-// conversation does. It is checked for each candidate in the order the
-// candidates come (OFFSET 0 keeps Postgres from turning it into a join it
-// would start from the conversations: it cannot estimate how many of them
-// a viewer sees), so a search that stops after enough candidates checks
-// only those.
-func (b *sqlBuilder) visibleConversation(s searchScope, f SearchFilter, msg string) string {
+// conversationConditions are the viewer's visibility and the filters,
+// on conversations c; none when every conversation passes.
+func (b *sqlBuilder) conversationConditions(s searchScope, f SearchFilter) []string {
 	var where []string
 	if v := s.visible(b); v != "true" {
 		where = append(where, v)
@@ -199,6 +217,22 @@ func (b *sqlBuilder) visibleConversation(s searchScope, f SearchFilter, msg stri
 		}
 		where = append(where, cond)
 	}
+	return where
+}
+
+// inScope is the condition that a candidate (msg: the alias of its
+// messages or message_embeddings row) belongs to a conversation the viewer
+// may see that passes the filters, or "" when every conversation does.
+// With a narrow scope it is one of the looked-up conversations. Otherwise
+// it is checked for each candidate in the order the candidates come
+// (OFFSET 0 keeps Postgres from turning it into a join it would start from
+// the conversations: it cannot estimate how many of them a viewer sees),
+// so a search that stops after enough candidates checks only those.
+func (b *sqlBuilder) inScope(s searchScope, f SearchFilter, msg string) string {
+	if s.narrow {
+		return msg + ".conversation_id = any(" + b.param(s.conversations) + ")"
+	}
+	where := b.conversationConditions(s, f)
 	if len(where) == 0 {
 		return ""
 	}
@@ -222,7 +256,11 @@ func (b *sqlBuilder) role(f SearchFilter) string {
 // newest messages backwards (a common word) or from the full-text index
 // (a rare one), whichever it estimates cheaper.
 func KeywordSearch(ctx context.Context, q Querier, orgID uuid.UUID, v Viewer, kq KeywordQuery, f SearchFilter, limit int) ([]MessageHit, error) {
-	b, scope, err := openSearch(ctx, q, orgID, v, "")
+	return keywordSearch(ctx, q, orgID, v, kq, f, limit, narrowConversations)
+}
+
+func keywordSearch(ctx context.Context, q Querier, orgID uuid.UUID, v Viewer, kq KeywordQuery, f SearchFilter, limit, narrowLimit int) ([]MessageHit, error) {
+	b, scope, err := openSearch(ctx, q, orgID, v, f, "", narrowLimit)
 	if err != nil {
 		return nil, err
 	}
@@ -259,8 +297,8 @@ func KeywordSearch(ctx context.Context, q Querier, orgID uuid.UUID, v Viewer, kq
 	if len(ranked)+len(bonus) == 0 {
 		return nil, fmt.Errorf("%w: keyword query has no terms", ErrInvalid)
 	}
-	if vis := b.visibleConversation(scope, f, "m"); vis != "" {
-		where = append(where, vis)
+	if in := b.inScope(scope, f, "m"); in != "" {
+		where = append(where, in)
 	}
 	score := bonus
 	if len(ranked) > 0 {
@@ -360,6 +398,10 @@ type SemanticQuery struct {
 // SemanticSearch finds the messages whose chunks are nearest to the query
 // vector (score = cosine similarity).
 func SemanticSearch(ctx context.Context, q Querier, orgID uuid.UUID, v Viewer, sq SemanticQuery, f SearchFilter, limit int) ([]MessageHit, error) {
+	return semanticSearch(ctx, q, orgID, v, sq, f, limit, narrowConversations)
+}
+
+func semanticSearch(ctx context.Context, q Querier, orgID uuid.UUID, v Viewer, sq SemanticQuery, f SearchFilter, limit, narrowLimit int) ([]MessageHit, error) {
 	typ, err := vectorType(sq.Model, sq.Dims)
 	if err != nil {
 		return nil, err
@@ -375,35 +417,44 @@ func SemanticSearch(ctx context.Context, q Querier, orgID uuid.UUID, v Viewer, s
 	if sq.Exact {
 		settings = ""
 	}
-	b, scope, err := openSearch(ctx, q, orgID, v, settings)
+	b, scope, err := openSearch(ctx, q, orgID, v, f, settings, narrowLimit)
 	if err != nil {
 		return nil, err
 	}
 	vec := b.param(vectorLiteral(sq.Vector))
 	distance := "(e.embedding::" + typ + ") <=> " + vec + "::" + typ
-	var where []string
-	if vis := b.visibleConversation(scope, f, "e"); vis != "" {
-		where = append(where, vis)
-	}
-	if f.Role != "" {
-		where = append(where, "exists (select from messages m where m.org_id = $1 and m.id = e.message_id and "+b.role(f)+" offset 0)")
-	}
-	// The index scan (iterative) or the exact scan's sorted list yields
-	// chunks nearest first; each is checked in that order until enough
-	// pass. The exact scan sorts the org's chunks first (OFFSET 0: the
-	// checks are not pushed below the sort).
 	nearest := `select e.message_id, e.conversation_id, e.start_char, e.end_char, ` + distance + ` as distance
 			from message_embeddings e
 			where e.org_id = $1 and e.model = ` + b.param(sq.Model)
+	var where []string
+	if !scope.narrow {
+		if in := b.inScope(scope, f, "e"); in != "" {
+			where = append(where, in)
+		}
+		if f.Role != "" {
+			where = append(where, "exists (select from messages m where m.org_id = $1 and m.id = e.message_id and "+b.role(f)+" offset 0)")
+		}
+	}
 	switch {
+	case scope.narrow:
+		// The vectors of the few conversations' messages, exactly: fewer
+		// than the index would walk past to find them.
+		nearest += `
+			and e.message_id in (select m.id from messages m where m.org_id = $1 and m.conversation_id = any(` + b.param(scope.conversations) + `) and ` + b.role(f) + `)
+			order by (` + distance + `) + 0`
 	case sq.Exact && len(where) == 0:
 		nearest += `
 			order by (` + distance + `) + 0`
 	case sq.Exact:
+		// The exact scan sorts the org's chunks first, then checks them
+		// nearest first until enough pass (OFFSET 0: the checks are not
+		// pushed below the sort).
 		nearest = `select * from (` + nearest + `
 			order by (` + distance + `) + 0 offset 0) e
 			where ` + strings.Join(where, "\n\t\t\tand ")
 	default:
+		// The index scan (iterative) yields chunks nearest first; each is
+		// checked in that order until enough pass.
 		for _, w := range where {
 			nearest += "\n\t\t\tand " + w
 		}

@@ -124,15 +124,36 @@ func TestSearchVisibility(t *testing.T) {
 					}
 					return out
 				}
-				kw, err := warehouse.KeywordSearch(ctx, tx, org.ID, v, warehouse.KeywordQuery{Groups: [][]warehouse.TextMatch{{{Words: "visibility probe"}}}},
-					warehouse.SearchFilter{}, 100)
-				require.NoError(t, err)
-				require.Equal(t, want, got(kw), "keyword, default %q, %s", def, p.name)
-				for _, exact := range []bool{true, false} {
-					sem, err := warehouse.SemanticSearch(ctx, tx, org.ID, v, warehouse.SemanticQuery{Model: "use-lite", Dims: 512, Vector: unitVector(3),
-						Exact: exact, Candidates: 100}, warehouse.SearchFilter{}, 100)
+				// Both ways of searching: from the org's messages and
+				// vectors, checking each candidate (a limit of -1), and from
+				// the few conversations the viewer sees (all of them here).
+				for _, narrowBelow := range []int{-1, 1000} {
+					kw, err := warehouse.KeywordSearchNarrowBelow(ctx, tx, org.ID, v, warehouse.KeywordQuery{Groups: [][]warehouse.TextMatch{{{Words: "visibility probe"}}}},
+						warehouse.SearchFilter{}, 100, narrowBelow)
 					require.NoError(t, err)
-					require.Equal(t, want, got(sem), "semantic (exact %v), default %q, %s", exact, def, p.name)
+					require.Equal(t, want, got(kw), "keyword, default %q, %s, narrow below %d", def, p.name, narrowBelow)
+					for _, exact := range []bool{true, false} {
+						sem, err := warehouse.SemanticSearchNarrowBelow(ctx, tx, org.ID, v, warehouse.SemanticQuery{Model: "use-lite", Dims: 512, Vector: unitVector(3),
+							Exact: exact, Candidates: 100}, warehouse.SearchFilter{}, 100, narrowBelow)
+						require.NoError(t, err)
+						require.Equal(t, want, got(sem), "semantic (exact %v), default %q, %s, narrow below %d", exact, def, p.name, narrowBelow)
+					}
+					// A filter narrows what is visible, never widens it.
+					devA := people[4].id
+					wantA := map[uuid.UUID]bool{}
+					for _, c := range listed {
+						if c.UserID == devA {
+							wantA[c.ID] = true
+						}
+					}
+					kw, err = warehouse.KeywordSearchNarrowBelow(ctx, tx, org.ID, v, warehouse.KeywordQuery{Groups: [][]warehouse.TextMatch{{{Words: "visibility probe"}}}},
+						warehouse.SearchFilter{UserID: &devA}, 100, narrowBelow)
+					require.NoError(t, err)
+					require.Equal(t, wantA, got(kw), "keyword by dev-a, default %q, %s, narrow below %d", def, p.name, narrowBelow)
+					sem, err := warehouse.SemanticSearchNarrowBelow(ctx, tx, org.ID, v, warehouse.SemanticQuery{Model: "use-lite", Dims: 512, Vector: unitVector(3),
+						Candidates: 100}, warehouse.SearchFilter{UserID: &devA, Role: "user"}, 100, narrowBelow)
+					require.NoError(t, err)
+					require.Equal(t, wantA, got(sem), "semantic by dev-a, default %q, %s, narrow below %d", def, p.name, narrowBelow)
 				}
 				return nil
 			}))
