@@ -510,7 +510,12 @@ type SearchEvent struct {
 	EmbedMS   float64
 }
 
-// InsertSearchEvent records a search and returns its id and time.
+// InsertSearchEvent records a search and returns its id and time. Its
+// transaction commits without waiting for the WAL to reach the disk
+// (synchronous_commit off): a flush took 3-15 ms of every search on the
+// benchmark machine, and a crash can lose only the last fraction of a
+// second of search events (with what the same transaction enqueued), never
+// anything else.
 func InsertSearchEvent(ctx context.Context, q Querier, e SearchEvent) (uuid.UUID, time.Time, error) {
 	if len(e.Filters) == 0 {
 		e.Filters = []byte("{}")
@@ -518,7 +523,8 @@ func InsertSearchEvent(ctx context.Context, q Querier, e SearchEvent) (uuid.UUID
 	var id uuid.UUID
 	var at time.Time
 	err := q.QueryRow(ctx, `insert into search_events (org_id, user_id, query, mode, filters, results, latency_ms, embed_ms)
-		values ($1, $2, $3, $4, $5, $6, $7, $8) returning id, occurred_at`,
+		select $1, $2, $3, $4, $5, $6, $7, $8 from (select set_config('synchronous_commit', 'off', true)) as async
+		returning id, occurred_at`,
 		e.OrgID, e.UserID, e.Query, e.Mode, e.Filters, e.Results, e.LatencyMS, e.EmbedMS).Scan(&id, &at)
 	return id, at, translate(err)
 }
