@@ -1,6 +1,7 @@
 // Package demo seeds the demonstration organization that `make run` shows
 // on an empty database: people with every role, teams, an admin API key,
-// and weeks of conversations from every assistant. It goes through the
+// weeks of conversations from every assistant, and the commits of the same
+// weeks (those the assistants made, and the people's own). It goes through the
 // same domain services as real use (the conversations are generated as raw
 // capture files and stored through ingest), so the demo exercises the
 // product rather than a side door.
@@ -25,11 +26,13 @@ type Seeded struct {
 	Admin    warehouse.Member
 	AdminKey string
 	Captures int // capture files stored; their processing runs in jobs
+	Commits  int // commits stored; their linking runs in jobs
 }
 
-// Storer stores a capture file and enqueues its processing.
+// Storer stores capture files and commits and enqueues their processing.
 type Storer interface {
 	Store(ctx context.Context, u ingest.Upload) (ingest.Stored, error)
+	StoreCommits(ctx context.Context, b ingest.CommitBatch) (int, error)
 }
 
 type person struct{ email, name, role, team, teamRole string }
@@ -86,8 +89,8 @@ func SeedIfEmpty(ctx context.Context, svc *tenancy.Service, ing Storer) (*Seeded
 	if err != nil {
 		return nil, fmt.Errorf("create demo API key: %w", err)
 	}
-	files := Generate(1, time.Now().UTC(), 6)
-	for _, f := range files {
+	data := Generate(1, time.Now().UTC(), 6)
+	for _, f := range data.Files {
 		uid, ok := ids[f.UserEmail]
 		if !ok {
 			return nil, fmt.Errorf("demo file %s belongs to unknown person %s", f.Name, f.UserEmail)
@@ -96,7 +99,24 @@ func SeedIfEmpty(ctx context.Context, svc *tenancy.Service, ing Storer) (*Seeded
 			return nil, fmt.Errorf("store demo capture: %w", err)
 		}
 	}
-	return &Seeded{Org: org, Admin: admin, AdminKey: key, Captures: len(files)}, nil
+	// Commits go in per repository remote, as `commits import` sends them;
+	// correlation links those the conversations made when either side
+	// arrives.
+	batches := map[string][]ingest.CommitInput{}
+	var remotes []string
+	for _, c := range data.Commits {
+		if _, ok := batches[c.Remote]; !ok {
+			remotes = append(remotes, c.Remote)
+		}
+		batches[c.Remote] = append(batches[c.Remote], ingest.CommitInput{SHA: c.SHA, Branch: c.Branch, AuthorName: c.AuthorName,
+			AuthorEmail: c.AuthorEmail, CommittedAt: c.At, Message: c.Message, Additions: c.Additions, Deletions: c.Deletions})
+	}
+	for _, remote := range remotes {
+		if _, err := ing.StoreCommits(ctx, ingest.CommitBatch{OrgID: org.ID, Remote: remote, Source: "import", Commits: batches[remote]}); err != nil {
+			return nil, fmt.Errorf("store demo commits of %s: %w", remote, err)
+		}
+	}
+	return &Seeded{Org: org, Admin: admin, AdminKey: key, Captures: len(data.Files), Commits: len(data.Commits)}, nil
 }
 
 func teamName(slug string) string {

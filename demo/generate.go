@@ -35,13 +35,14 @@ type File struct {
 // Generate returns the demo's capture files: conversations of every tool
 // over the weeks weeks before now (about 150 for six weeks), in each tool's
 // native format, deterministic for the same (seed, now, weeks).
-func Generate(seed int64, now time.Time, weeks int) []File {
+func Generate(seed int64, now time.Time, weeks int) Dataset {
 	g := &generator{
 		rng:   rand.New(rand.NewPCG(uint64(seed), 0x6374_7869_6e74_656c)), // "ctxintel"
 		now:   now.UTC(),
 		weeks: max(weeks, 1),
 	}
 	var files []File
+	var commits []Commit
 	// Aider appends every session to one history file per repository.
 	histories := map[string][]*convo{}
 	var historyOrder []string
@@ -55,11 +56,95 @@ func Generate(seed int64, now time.Time, weeks int) []File {
 			continue
 		}
 		files = append(files, kindSpecs[c.kind].render(g, c))
+		commits = append(commits, g.madeCommits(c)...)
 	}
 	for _, key := range historyOrder {
 		files = append(files, g.aiderFile(histories[key]))
 	}
-	return files
+	// Drawn last, so that the conversations are the same with or without
+	// them.
+	commits = append(commits, g.ownCommits()...)
+	return Dataset{Files: files, Commits: commits}
+}
+
+// Dataset is what Generate makes: capture files, and the commits of the
+// same weeks (as `ctxintel commits import` would send them).
+type Dataset struct {
+	Files   []File
+	Commits []Commit
+}
+
+// Commit is a commit of a demo repository.
+type Commit struct {
+	Remote      string // the author's remote of the repository
+	SHA         string
+	Branch      string
+	AuthorName  string
+	AuthorEmail string
+	At          time.Time
+	Message     string
+	Additions   int
+	Deletions   int
+}
+
+// pendingCommit is a commit a conversation's assistant makes; it gets its
+// time when the conversation has been written.
+type pendingCommit struct {
+	sha      string
+	ins, del int
+}
+
+// madeCommits are the commits c's assistant made, a few minutes after the
+// session's last message (git printed their hashes in the session).
+func (g *generator) madeCommits(c *convo) []Commit {
+	var out []Commit
+	for _, p := range c.commits {
+		out = append(out, Commit{Remote: c.remote, SHA: p.sha, Branch: c.branch, AuthorName: c.who.first,
+			AuthorEmail: c.who.email, At: c.clock.Add(time.Duration(1+g.rng.IntN(4)) * time.Minute),
+			Message: c.topic.commit, Additions: p.ins, Deletions: p.del})
+	}
+	return out
+}
+
+// ownSubjects are commits people make without an assistant.
+var ownSubjects = []string{
+	"chore: bump dependencies", "docs: update the README", "fix: typo in error message", "refactor: rename helpers",
+	"test: cover the empty case", "chore: tidy CI config", "feat: add a feature flag", "fix: handle nil response",
+}
+
+// ownCommits are the commits people make on their own: on about half of
+// the working days, one or two to their main repository.
+func (g *generator) ownCommits() []Commit {
+	var out []Commit
+	start := g.now.AddDate(0, 0, -7*g.weeks).Truncate(24 * time.Hour)
+	for _, a := range actors {
+		main, best := "", -1
+		for name, w := range a.repos {
+			if w > best || (w == best && name < main) {
+				main, best = name, w
+			}
+		}
+		var r *repo
+		for _, rp := range repos {
+			if rp.name == main {
+				r = rp
+			}
+		}
+		if r == nil {
+			continue
+		}
+		for day := start; day.Before(g.now.Truncate(24 * time.Hour)); day = day.AddDate(0, 0, 1) {
+			if wd := day.Weekday(); wd == time.Saturday || wd == time.Sunday || g.rng.IntN(2) == 0 {
+				continue
+			}
+			for range 1 + g.rng.IntN(2) {
+				out = append(out, Commit{Remote: r.remotes[0], SHA: g.hex(40), Branch: "main", AuthorName: a.first,
+					AuthorEmail: a.email, At: day.Add(time.Duration(9*3600+g.rng.IntN(8*3600)) * time.Second),
+					Message: pick(g, ownSubjects), Additions: 1 + g.rng.IntN(40), Deletions: g.rng.IntN(15)})
+			}
+		}
+	}
+	return out
 }
 
 // ---------------------------------------------------------------------------
@@ -230,17 +315,18 @@ type generator struct {
 
 // convo is one conversation before it is written in its tool's format.
 type convo struct {
-	kind   captureKind
-	who    *actor
-	repo   *repo
-	topic  *topic
-	id     string    // the tool's session id
-	start  time.Time // when the session began
-	clock  time.Time // advances while the session is written
-	branch string    // checked out when the session began
-	head   string    // HEAD commit when the session began
-	remote string
-	turns  []exchange
+	kind    captureKind
+	who     *actor
+	repo    *repo
+	topic   *topic
+	id      string    // the tool's session id
+	start   time.Time // when the session began
+	clock   time.Time // advances while the session is written
+	branch  string    // checked out when the session began
+	head    string    // HEAD commit when the session began
+	remote  string
+	turns   []exchange
+	commits []pendingCommit // made by the assistant during the session
 }
 
 func (c *convo) cwd() string             { return c.who.home + "/" + c.who.src + "/" + c.repo.name }
@@ -420,6 +506,7 @@ func (g *generator) turns(c *convo, runs bool) []exchange {
 func (g *generator) commitExchange(c *convo) exchange {
 	hash := g.hex(40)
 	ins, del := 8+g.rng.IntN(90), 1+g.rng.IntN(30)
+	c.commits = append(c.commits, pendingCommit{sha: hash, ins: ins, del: del})
 	files := 1 + g.rng.IntN(4)
 	cmd := `git add -A && git commit -m "{commit}"`
 	out := fmt.Sprintf("[{branch} %s] {commit}\n %d files changed, %d insertions(+), %d deletions(-)", hash[:7], files, ins, del)

@@ -1,6 +1,7 @@
 package demo
 
 import (
+	"bytes"
 	"strings"
 	"sync"
 	"testing"
@@ -24,7 +25,7 @@ type parsed struct {
 // generated is Generate(1, testNow, 6) parsed once for every test.
 var generated = sync.OnceValue(func() []parsed {
 	var out []parsed
-	for _, f := range Generate(1, testNow, 6) {
+	for _, f := range Generate(1, testNow, 6).Files {
 		out = append(out, parsed{File: f, want: formatOf(f.Name), res: transcript.Parse(f.Name, f.Data, "", transcript.Limits{})})
 	}
 	return out
@@ -181,7 +182,7 @@ func TestGenerateOtherSeedsAndSpans(t *testing.T) {
 		weeks int
 	}{{2, 6}, {7, 6}, {3, 1}, {4, 12}} {
 		n := 0
-		for _, f := range Generate(tc.seed, testNow, tc.weeks) {
+		for _, f := range Generate(tc.seed, testNow, tc.weeks).Files {
 			res := transcript.Parse(f.Name, f.Data, "", transcript.Limits{})
 			require.Equal(t, formatOf(f.Name), res.Format, f.Name)
 			require.False(t, res.HasErrors(), "%s: %v", f.Name, res.Problems)
@@ -206,4 +207,32 @@ func isDemoEmail(email string) bool {
 		}
 	}
 	return false
+}
+
+func TestGenerateCommits(t *testing.T) {
+	t.Parallel()
+	data := Generate(1, testNow, 6)
+	var made, own int
+	for _, c := range data.Commits {
+		require.Regexp(t, `^[0-9a-f]{40}$`, c.SHA)
+		require.True(t, c.At.Before(testNow.Add(time.Hour)) && c.At.After(testNow.AddDate(0, 0, -43)), "%s at %s", c.SHA, c.At)
+		require.NotEmpty(t, c.Remote)
+		require.NotEmpty(t, c.Message)
+		printed := false
+		for _, f := range data.Files {
+			if bytes.Contains(f.Data, []byte(c.SHA[:7])) {
+				printed = true
+				break
+			}
+		}
+		if printed {
+			made++
+		} else {
+			own++
+		}
+	}
+	// The assistants' commits show in their sessions (git printed the
+	// hash); people's own commits show nowhere.
+	require.Greater(t, made, 10)
+	require.Greater(t, own, 50)
 }
