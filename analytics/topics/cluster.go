@@ -185,11 +185,22 @@ func Cluster(qs []Question, opts Options) (Result, error) {
 	if opts.VectorsOnly || vocab.empty() {
 		textWeight = 0
 	}
-	m := newMerger(pts, textWeight, opts.Threshold)
+	// At scale the bars rise above the thresholds to keep chance links
+	// few (see chanceLinks).
+	threshold := opts.Threshold
+	if chance := chanceLinks / float64(len(pts)); chance <= maxChance {
+		threshold = max(threshold, chanceLevel(pts, 1-textWeight, textWeight, chance))
+	}
+	m := newMerger(pts, textWeight, threshold)
 	m.connectPairs(vocab)
 	m.run()
 	m.mergeCores(opts.MinClusterSize, opts.JoinThreshold)
-	m.attach(opts.MinClusterSize, opts.JoinThreshold)
+	join := opts.JoinThreshold
+	cores := m.clusters(func(c *cluster) bool { return c.size >= opts.MinClusterSize })
+	if chance := chanceTopics / float64(len(cores)); chance <= maxChance {
+		join = max(join, m.attachChanceLevel(cores, chance))
+	}
+	m.attach(opts.MinClusterSize, join)
 
 	var members [][]int
 	for _, g := range m.groups() {
@@ -240,6 +251,7 @@ type point struct {
 	unit  []float32 // the question's vector, unit length
 	vec   []float32 // unit minus the mean of all units (see centerPoints)
 	norm  float64   // the length of vec
+	tails tails     // the lengths of vec's last parts, for dotAtLeast
 	words []word
 	terms []termWeight // set by buildVocabulary: unit-length tf-idf
 }
@@ -276,8 +288,8 @@ func preparePoints(sorted []Question) ([]point, []Skipped) {
 			}
 			switch {
 			case math.IsNaN(norm) || math.IsInf(norm, 0):
-				// An overflow of the squares is as unusable as a NaN.
-				reason = "vector has a NaN or infinite value, or values too large to normalise"
+				// float64 squares of float32 values cannot overflow.
+				reason = "vector has a NaN or infinite value"
 			case norm == 0:
 				reason = "vector is all zeros"
 			}
@@ -329,7 +341,7 @@ func centerPoints(pts []point) {
 			v[k] = y
 			norm += float64(y) * float64(y)
 		}
-		pts[i].vec, pts[i].norm = v, math.Sqrt(norm)
+		pts[i].vec, pts[i].norm, pts[i].tails = v, math.Sqrt(norm), tailsOf(v)
 	}
 }
 

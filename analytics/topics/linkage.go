@@ -120,7 +120,8 @@ func (m *merger) connectPairs(vocab *vocabulary) {
 				textDot[j] += t.weight * p.weight
 			}
 		}
-		slices.Sort(touched)
+		// The order of comparing does not matter: the heap orders links
+		// completely.
 		bound := m.vecWeight * pts[i].norm * slack
 		for _, j := range touched {
 			if bound*pts[j].norm+m.textWeight*textDot[j] < m.threshold {
@@ -149,7 +150,12 @@ func (m *merger) connectPairs(vocab *vocabulary) {
 func (m *merger) compare(i, j int, textDot float64) {
 	sim := m.textWeight * textDot
 	if m.vecWeight > 0 {
-		sim += m.vecWeight * float64(dot(m.pts[i].vec, m.pts[j].vec))
+		pi, pj := &m.pts[i], &m.pts[j]
+		v, ok := dotAtLeast(pi.vec, pj.vec, &pi.tails, &pj.tails, (m.threshold-sim)/m.vecWeight)
+		if !ok {
+			return
+		}
+		sim += m.vecWeight * float64(v)
 	}
 	if sim >= m.threshold {
 		m.connect(i, j, sim)
@@ -266,27 +272,82 @@ func (m *merger) attach(minSize int, threshold float64) {
 	if len(cores) == 0 {
 		return
 	}
-	// A core's mean vector bounds the vector part of a point's mean
-	// similarity with it, so most cores are ruled out by their words alone.
+	// The text parts of a point's mean similarities with all cores, through
+	// the cores' words; a core's mean vector bounds the vector part, so
+	// the vectors of most cores need no comparing.
 	meanNorm := m.meanNorms(cores)
+	means := make([][]float32, len(cores))
+	meanTails := make([]tails, len(cores))
+	for x, c := range cores {
+		cc := &m.cs[c]
+		means[x] = make([]float32, len(cc.vecSum))
+		for k, v := range cc.vecSum {
+			means[x][k] = float32(v / float64(cc.size))
+		}
+		meanTails[x] = tailsOf(means[x])
+	}
+	byNorm := make([]int, len(cores))
+	for x := range byNorm {
+		byNorm[x] = x
+	}
+	slices.SortStableFunc(byNorm, func(x, y int) int { return cmp.Compare(meanNorm[y], meanNorm[x]) })
+	type coreWeight struct {
+		core   int32 // index into cores
+		weight float64
+	}
+	postings := map[int32][]coreWeight{}
+	for x, c := range cores {
+		cc := &m.cs[c]
+		for _, t := range cc.textSum {
+			postings[t.term] = append(postings[t.term], coreWeight{core: int32(x), weight: t.weight / float64(cc.size)})
+		}
+	}
+	text := make([]float64, len(cores))
+	seen := make([]bool, len(cores))
+	var touched []int
 	joins := make(map[int][]int)
 	for _, loose := range m.clusters(func(c *cluster) bool { return c.size < minSize }) {
 		for _, p := range m.cs[loose].members {
 			pt := &m.pts[p]
+			touched = touched[:0]
+			for _, t := range pt.terms {
+				for _, cw := range postings[t.term] {
+					if !seen[cw.core] {
+						seen[cw.core] = true
+						touched = append(touched, int(cw.core))
+					}
+					text[cw.core] += cw.weight * t.weight
+				}
+			}
+			bound := m.vecWeight * pt.norm * (1 + 1e-6)
+			for _, x := range byNorm {
+				if bound*meanNorm[x] < threshold {
+					break
+				}
+				if !seen[x] {
+					seen[x] = true
+					touched = append(touched, x)
+				}
+			}
 			best, bestSim := -1, threshold
-			for x, c := range cores {
-				cc := &m.cs[c]
-				text := m.textWeight * sparseDot(cc.textSum, pt.terms) / float64(cc.size)
-				if text+m.vecWeight*meanNorm[x]*pt.norm*(1+1e-6) < bestSim {
-					continue
-				}
-				sim := text
+			for _, x := range touched {
+				sim := m.textWeight * text[x]
 				if m.vecWeight > 0 {
-					sim += m.vecWeight * dot64x32(cc.vecSum, pt.vec) / float64(cc.size)
+					if sim+bound*meanNorm[x] < bestSim {
+						continue
+					}
+					v, ok := dotAtLeast(means[x], pt.vec, &meanTails[x], &pt.tails, (bestSim-sim)/m.vecWeight)
+					if !ok {
+						continue
+					}
+					sim += m.vecWeight * float64(v)
 				}
-				if sim > bestSim || best < 0 && sim >= bestSim {
-					best, bestSim = c, sim
+				if sim > bestSim || sim == bestSim && (best < 0 || cores[x] < best) {
+					best, bestSim = cores[x], sim
 				}
+			}
+			for _, x := range touched {
+				text[x], seen[x] = 0, false
 			}
 			if best >= 0 {
 				joins[best] = append(joins[best], p)
@@ -303,7 +364,8 @@ func (m *merger) attach(minSize int, threshold float64) {
 				cc.vecSum[k] += float64(x)
 			}
 		}
-		cc.members = mergeSorted(cc.members, ps) // ps ascend: members were visited in order
+		slices.Sort(ps)
+		cc.members = mergeSorted(cc.members, ps)
 		cc.size = len(cc.members)
 	}
 	for i := range m.cs {

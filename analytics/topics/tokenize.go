@@ -26,7 +26,8 @@ const maxTextBytes = 2000
 
 // words splits a question into its words. Code identifiers stay whole
 // (context.WithCancel, useEffect, pg_locks, docker-compose, node.js): a
-// '.', '-', '/', '\'' or ':' joins two word characters. Identifiers keep
+// dot, hyphen, slash, apostrophe or colon joins two word characters, and
+// the parts of a compound follow it as words of their own. Identifiers keep
 // their case for display and count case-insensitively; plain words are
 // lower-cased and lightly stemmed so that "rebasing", "rebased" and
 // "rebase" are one term.

@@ -20,6 +20,42 @@ func dot(a, b []float32) float32 {
 	return (s0 + s1) + (s2 + s3)
 }
 
+// tailParts is how many parts dotAtLeast splits a vector into.
+const tailParts = 4
+
+// tails are the lengths of a vector's last 3/4, 2/4 and 1/4, for
+// dotAtLeast.
+type tails [tailParts - 1]float64
+
+func tailsOf(v []float32) tails {
+	var t tails
+	var sum float64
+	for p := tailParts - 1; p >= 1; p-- {
+		for _, x := range v[p*len(v)/tailParts : (p+1)*len(v)/tailParts] {
+			sum += float64(x) * float64(x)
+		}
+		t[p-1] = math.Sqrt(sum)
+	}
+	return t
+}
+
+// dotAtLeast is dot(a, b) if it may be at least need, and false once it
+// cannot be: after each quarter, the rest of the sum is at most the product
+// of the rest's lengths (Cauchy–Schwarz). Most pairs of unrelated questions
+// are ruled out after a quarter or a half of the work.
+func dotAtLeast(a, b []float32, ta, tb *tails, need float64) (float32, bool) {
+	b = b[:len(a)]
+	var sum float32
+	for p := range tailParts {
+		lo, hi := p*len(a)/tailParts, (p+1)*len(a)/tailParts
+		sum += dot(a[lo:hi], b[lo:hi])
+		if p < tailParts-1 && float64(sum)+ta[p]*tb[p]*(1+1e-6)+1e-6 < need {
+			return sum, false
+		}
+	}
+	return sum, true
+}
+
 func dot64(a, b []float64) float64 {
 	b = b[:len(a)]
 	var s float64
