@@ -1,10 +1,6 @@
 package topics
 
-import (
-	"syscall"
-	"testing"
-	"time"
-)
+import "testing"
 
 // BenchmarkCluster clusters 5,000 synthetic questions with 512-dimensional
 // vectors (see syntheticSet): 150 planted topics and 40% one-offs. Besides
@@ -34,12 +30,4 @@ func benchmarkCluster(b *testing.B, opts Options) {
 	}
 	b.ReportMetric(float64(cpuTime()-start)/float64(b.N)/1e6, "cpu-ms/op")
 	b.ReportMetric(float64(topics), "topics")
-}
-
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

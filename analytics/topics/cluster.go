@@ -35,15 +35,17 @@ type Topic struct {
 	// Centroid is the unit-length mean of the questions' unit vectors, in
 	// the space of the input vectors.
 	Centroid []float32
-	// Cohesion is the mean similarity (Result's measure, see Options)
-	// between two different questions of the topic, in [-1, 1].
+	// Cohesion is the mean similarity between two different questions of
+	// the topic, as the clustering measures it (see the package
+	// documentation): at least about JoinThreshold, 0.1 to 0.25 for the
+	// topics of the labeled sets, 1 for a topic of one question.
 	Cohesion float64
 }
 
 // Skipped is a question Cluster could not place because of its vector.
 type Skipped struct {
 	ID     int64
-	Reason string // e.g. "vector has 384 dimensions, the others 512"
+	Reason string // e.g. "vector has 384 dimensions, most others 512"
 }
 
 // Result is what Cluster found.
@@ -73,13 +75,16 @@ type Options struct {
 	// Threshold is where the first merging stops: two groups merge only
 	// while the mean similarity between their questions is at least this.
 	// Higher gives smaller, tighter topics and more unclustered questions.
-	// In (0, 1]. Default DefaultThreshold.
+	// From 300 questions on, the bar may rise above it to keep chance links
+	// rare (see the package documentation). In (0, 1]. Default
+	// DefaultThreshold.
 	Threshold float64
 	// JoinThreshold is the lower bar of the second step: topics (groups of
 	// at least MinClusterSize) merge while their mean similarity is at
 	// least this, and each question left over joins the topic it is most
-	// similar to on average if that is at least this. In (0, Threshold].
-	// Default DefaultJoinThreshold.
+	// similar to on average if that is at least this (a bar that may rise
+	// from 30 topics on, like Threshold's). In (0, Threshold]. Default
+	// DefaultJoinThreshold, or Threshold if that is lower.
 	JoinThreshold float64
 	// TextWeight is the share of word similarity in the similarity of two
 	// questions; the vectors have the rest. In (0, 1]; ignored with
@@ -102,6 +107,8 @@ type Options struct {
 	// error above it: cluster a narrower time window or a sample.
 	// Default 20,000.
 	MaxQuestions int
+
+	noChanceGuards bool // for the evaluation of the guards only
 }
 
 // Defaults of Options.
@@ -188,7 +195,7 @@ func Cluster(qs []Question, opts Options) (Result, error) {
 	// At scale the bars rise above the thresholds to keep chance links
 	// few (see chanceLinks).
 	threshold := opts.Threshold
-	if chance := chanceLinks / float64(len(pts)); chance <= maxChance {
+	if chance := chanceLinks / float64(len(pts)); chance <= maxChance && !opts.noChanceGuards {
 		threshold = max(threshold, chanceLevel(pts, 1-textWeight, textWeight, chance))
 	}
 	m := newMerger(pts, textWeight, threshold)
@@ -197,7 +204,7 @@ func Cluster(qs []Question, opts Options) (Result, error) {
 	m.mergeCores(opts.MinClusterSize, opts.JoinThreshold)
 	join := opts.JoinThreshold
 	cores := m.clusters(func(c *cluster) bool { return c.size >= opts.MinClusterSize })
-	if chance := chanceTopics / float64(len(cores)); chance <= maxChance {
+	if chance := chanceTopics / float64(len(cores)); chance <= maxChance && !opts.noChanceGuards {
 		join = max(join, m.attachChanceLevel(cores, chance))
 	}
 	m.attach(opts.MinClusterSize, join)

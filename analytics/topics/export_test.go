@@ -41,3 +41,14 @@ func NearestNeighbourAccuracy(qs []Question, truth []string, textWeight float64)
 	}
 	return float64(hits) / float64(total)
 }
+
+// SyntheticScores are the scores of Cluster on synthetic questions.
+type SyntheticScores = syntheticScores
+
+// SyntheticQuality clusters n synthetic questions shaped like those of
+// questions.json (syntheticSet) in the given number of planted topics,
+// with or without the chance guards of noise.go.
+func SyntheticQuality(n, topics int, guards bool) (SyntheticScores, error) {
+	s, _, _, err := scoreSynthetic(n, topics, guards)
+	return s, err
+}

@@ -27,8 +27,8 @@ import (
 // top pairs would be mostly those of real topics, so the guard applies
 // from 300 questions and 30 topics on. On questions.json (160 questions,
 // 12 topics) it changes nothing; on 5,000 synthetic questions shaped like
-// them (TestClusterSyntheticQuality) it raises purity from 0.72 to 0.82
-// and leaves 23% of the one-offs in topics instead of half.
+// them (TestClusterSyntheticQuality) it raises purity from 0.61 to 0.82
+// and leaves 23% of the one-offs in topics instead of 83%.
 const (
 	chanceLinks  = 3.0 // chance partners per question at the first step
 	chanceTopics = 0.3 // chance topics per question left over, at the attach step

@@ -91,3 +91,52 @@ func syntheticSet(n, dim, topicCount int, oneOffShare float64, seed uint64) (qs 
 	}
 	return qs, truth
 }
+
+// syntheticScores measure Cluster on a synthetic set against its planted
+// topics.
+type syntheticScores struct {
+	Questions, Topics int
+	Purity            float64 // share of clustered questions in their topic's majority
+	TopicShare        float64 // share of the topic questions clustered
+	OneOffShare       float64 // share of the one-offs in some topic
+}
+
+func scoreSynthetic(n, topics int, guards bool) (syntheticScores, Result, []Question, error) {
+	qs, truth := syntheticSet(n, 512, topics, 0.4, 9)
+	res, err := Cluster(qs, Options{noChanceGuards: !guards})
+	if err != nil {
+		return syntheticScores{}, res, qs, err
+	}
+	index := map[int64]int{}
+	oneOffs := 0
+	for i, q := range qs {
+		index[q.ID] = i
+		if truth[i] < 0 {
+			oneOffs++
+		}
+	}
+	clustered, majority, oneOffsIn := 0, 0, 0
+	for _, tp := range res.Topics {
+		count := map[int]int{}
+		for _, id := range tp.Questions {
+			if tr := truth[index[id]]; tr >= 0 {
+				count[tr]++
+			} else {
+				oneOffsIn++
+			}
+		}
+		best := 0
+		for _, c := range count {
+			best = max(best, c)
+		}
+		clustered += len(tp.Questions)
+		majority += best
+	}
+	return syntheticScores{
+		Questions:   n,
+		Topics:      len(res.Topics),
+		Purity:      float64(majority) / float64(max(clustered, 1)),
+		TopicShare:  float64(clustered-oneOffsIn) / float64(n-oneOffs),
+		OneOffShare: float64(oneOffsIn) / float64(oneOffs),
+	}, res, qs, nil
+}

@@ -105,14 +105,18 @@ func appendParts(out []word, raw, wholeKey string) []word {
 }
 
 // splitCamel splits camelCase and PascalCase at each hump, keeping
-// acronyms whole: "heapUsed" → heap Used, "OOMKilled" → OOM Killed.
+// acronyms whole: "heapUsed" → heap Used, "OOMKilled" → OOM Killed,
+// "JWTs" → JWTs.
 func splitCamel(s string) []string {
 	rs := []rune(s)
 	var parts []string
 	start := 0
 	for i := 1; i < len(rs); i++ {
 		lowerToUpper := unicode.IsLower(rs[i-1]) && unicode.IsUpper(rs[i])
-		acronymEnd := i+1 < len(rs) && unicode.IsUpper(rs[i-1]) && unicode.IsUpper(rs[i]) && unicode.IsLower(rs[i+1])
+		// An acronym ends before a capitalised word ("OOM|Killed"), not
+		// before a plural s ("JWTs", "APIs").
+		acronymEnd := i+2 < len(rs) && unicode.IsUpper(rs[i-1]) && unicode.IsUpper(rs[i]) &&
+			unicode.IsLower(rs[i+1]) && unicode.IsLower(rs[i+2])
 		if lowerToUpper || acronymEnd {
 			parts = append(parts, string(rs[start:i]))
 			start = i
@@ -163,19 +167,15 @@ func hasLetter(s string) bool {
 }
 
 // isIdentifier reports whether a token reads as code rather than English:
-// it has digits, '_', '.', '/' or ':' in it, or capitals after a lower-case
-// letter (useEffect, OOMKilled, GitHub). Hyphenated words ("multi-stage",
-// "re-renders") are English.
+// it has digits, '_', '.', '/' or ':' in it, or humps (useEffect,
+// OOMKilled, GitHub). Hyphenated words ("multi-stage", "re-renders") are
+// English.
 func isIdentifier(raw string) bool {
 	if strings.ContainsAny(raw, "_./:0123456789") {
 		return true
 	}
-	seenLower := false
-	for _, r := range raw {
-		switch {
-		case unicode.IsLower(r):
-			seenLower = true
-		case unicode.IsUpper(r) && seenLower:
+	for _, f := range strings.Split(raw, "-") {
+		if len(splitCamel(f)) > 1 {
 			return true
 		}
 	}
