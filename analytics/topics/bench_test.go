@@ -11,7 +11,7 @@ func BenchmarkCluster(b *testing.B) {
 }
 
 // BenchmarkClusterVectorsOnly is the slow path: without words, every pair
-// of questions is compared.
+// of questions is compared (about 6.5 s of CPU for 5,000).
 func BenchmarkClusterVectorsOnly(b *testing.B) {
 	benchmarkCluster(b, Options{VectorsOnly: true})
 }

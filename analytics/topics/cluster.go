@@ -92,9 +92,10 @@ type Options struct {
 	TextWeight float64
 	// VectorsOnly clusters on the vectors alone, ignoring the words for
 	// similarity (labels still use them). Cluster does so anyway when no
-	// question has a word. It compares every pair of questions, so it is
-	// several times slower at thousands of questions, and the default
-	// thresholds were not tuned for it. Default false.
+	// question has a word. It compares every pair of questions: 5,000
+	// questions take about 6.5 s of CPU instead of 0.5 s
+	// (BenchmarkClusterVectorsOnly), and the default thresholds were not
+	// tuned for it. Default false.
 	VectorsOnly bool
 	// MaxTerms is how many terms each topic lists in Topic.Terms.
 	// Default 8.
