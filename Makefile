@@ -40,6 +40,7 @@ test: setup ## set up, then run the whole test suite
 bench: setup build ## run the benchmarks and write BENCHMARKS.md (search at 100k and 1M, correlation quality, webhook ack)
 	$(BIN) bench --size all --reuse --out BENCHMARKS.md
 	CTXINTEL_WRITE_BENCHMARKS=1 go test ./correlate/ -run TestCorrelationEvaluation -count=1
+	CTXINTEL_WRITE_BENCHMARKS=1 go test ./analytics/topics/ -run TestClusterEvaluation -count=1
 	go test ./web/ -run '^$$' -bench BenchmarkWebhookAck -benchtime 300x -count=1
 
 fuzz: ## run every fuzz test for 30 s each

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/context-intelligence/ctxintel/bench/benchmd"
 )
 
 // The evaluation: every scenario replays sessions against a real git
@@ -165,7 +167,7 @@ func TestCorrelationEvaluation(t *testing.T) {
 
 	if os.Getenv("CTXINTEL_WRITE_BENCHMARKS") == "1" {
 		path := filepath.Join("..", "BENCHMARKS.md")
-		require.NoError(t, writeSection(path, "## Commit correlation", ev.report()))
+		require.NoError(t, benchmd.WriteSection(path, "## Commit correlation", ev.report()))
 		t.Logf("wrote the Commit correlation section of %s", path)
 	}
 }
@@ -327,75 +329,4 @@ func meanText(sum float64, n int) string {
 		return "–"
 	}
 	return fmt.Sprintf("%+.2f", math.Round(sum/float64(n)*100)/100)
-}
-
-// writeSection replaces the section under heading in a markdown file (up
-// to the next "## " heading or a line-initial HTML comment, such as the raw
-// results `ctxintel bench` embeds at the end), or adds it before such a
-// trailing comment or at the end, leaving the rest of the file as it is.
-func writeSection(path, heading, body string) error {
-	old, err := os.ReadFile(path)
-	if err != nil && !os.IsNotExist(err) {
-		return fmt.Errorf("read %s: %w", path, err)
-	}
-	text := string(old)
-	section := heading + "\n\n" + strings.TrimRight(body, "\n") + "\n"
-	lines := strings.SplitAfter(text, "\n")
-	start, end, comment := -1, len(lines), -1
-	for i, l := range lines {
-		trimmed := strings.TrimRight(l, "\r\n")
-		switch {
-		case start < 0 && trimmed == heading:
-			start = i
-		case start >= 0 && (strings.HasPrefix(trimmed, "## ") || strings.HasPrefix(trimmed, "<!--")):
-			end = i
-		case start < 0 && comment < 0 && strings.HasPrefix(trimmed, "<!--"):
-			comment = i
-		}
-		if start >= 0 && end < len(lines) {
-			break
-		}
-	}
-	var out string
-	switch {
-	case start >= 0:
-		after := strings.Join(lines[end:], "")
-		if after != "" {
-			section += "\n"
-		}
-		out = strings.Join(lines[:start], "") + section + after
-	case text == "":
-		out = "# Benchmarks\n\n" + section
-	case comment >= 0:
-		out = strings.TrimRight(strings.Join(lines[:comment], ""), "\n") + "\n\n" + section + "\n" + strings.Join(lines[comment:], "")
-	default:
-		out = strings.TrimRight(text, "\n") + "\n\n" + section
-	}
-	return os.WriteFile(path, []byte(out), 0o644)
-}
-
-func TestWriteSection(t *testing.T) {
-	t.Parallel()
-	path := filepath.Join(t.TempDir(), "B.md")
-
-	require.NoError(t, writeSection(path, "## Commit correlation", "v1"))
-	require.NoError(t, os.WriteFile(path, []byte("# Benchmarks\n\n## Search\n\nsearch numbers\n\n## Commit correlation\n\nold\nnumbers\n\n## Redaction\n\nkept\n"), 0o644))
-	require.NoError(t, writeSection(path, "## Commit correlation", "new numbers\n"))
-	b, err := os.ReadFile(path)
-	require.NoError(t, err)
-	require.Equal(t, "# Benchmarks\n\n## Search\n\nsearch numbers\n\n## Commit correlation\n\nnew numbers\n\n## Redaction\n\nkept\n", string(b))
-
-	require.NoError(t, os.WriteFile(path, []byte("# Benchmarks\n\n## Search\n\nx\n"), 0o644))
-	require.NoError(t, writeSection(path, "## Commit correlation", "appended"))
-	b, err = os.ReadFile(path)
-	require.NoError(t, err)
-	require.Equal(t, "# Benchmarks\n\n## Search\n\nx\n\n## Commit correlation\n\nappended\n", string(b))
-
-	// Raw results embedded at the end stay at the end.
-	require.NoError(t, os.WriteFile(path, []byte("# Benchmarks\n\n## Search\n\nx\n\n<!-- bench-results {} -->\n"), 0o644))
-	require.NoError(t, writeSection(path, "## Commit correlation", "v1"))
-	require.NoError(t, writeSection(path, "## Commit correlation", "v2"))
-	b, err = os.ReadFile(path)
-	require.NoError(t, err)
-	require.Equal(t, "# Benchmarks\n\n## Search\n\nx\n\n## Commit correlation\n\nv2\n\n<!-- bench-results {} -->\n", string(b))
 }

@@ -161,7 +161,7 @@ func TestClusterIsDeterministic(t *testing.T) {
 // the topic questions and leaves 20% and 23% of the one-offs in topics at
 // 1,500 and 5,000 questions; the bars sit a little below. Without the
 // chance guards, purity at 5,000 falls to 0.61 with 83% of the one-offs
-// in topics (testdata/evaluation.md).
+// in topics (the Knowledge-gap topics section of BENCHMARKS.md).
 func TestClusterSyntheticQuality(t *testing.T) {
 	t.Parallel()
 	for n, topics := range map[int]int{1500: 30, 5000: 150} {

@@ -61,7 +61,7 @@
 // (noise.go). On the labeled sets nothing changes; on 5,000 synthetic
 // questions shaped like them purity is 0.82 instead of 0.61, and 23% of
 // the one-offs end up in topics instead of 83% (TestClusterSyntheticQuality,
-// testdata/evaluation.md).
+// the Knowledge-gap topics section of BENCHMARKS.md).
 //
 // Average linkage has a cheap exact form here: the similarity is a dot
 // product of concatenated vectors, so the mean similarity between two
