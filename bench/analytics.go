@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -20,11 +21,14 @@ import (
 // The analytics benchmark (issue #6): ClickHouse events of a fleet of
 // organizations, the dashboard metrics of the largest one timed cold and
 // warm, and the projection's lag behind ingest. It keeps its Postgres
-// database (ctxintel_bench_analytics: orgs, members, teams) and its own
+// database (ctxintel_bench_analytics_10m: orgs, members, teams) and its own
 // chDB data directory, both reused with --reuse.
 
-// AnalyticsDatabase is the Postgres database of the analytics benchmark.
-const AnalyticsDatabase = "ctxintel_bench_analytics"
+// analyticsDatabase is the Postgres database of the analytics benchmark
+// of a size: ctxintel_bench_analytics_10m.
+func analyticsDatabase(events int) string {
+	return "ctxintel_bench_analytics_" + strings.ToLower(humanCount(events))
+}
 
 // DefaultAnalyticsEvents is the dataset size of the issue: 10M events.
 const DefaultAnalyticsEvents = 10_000_000
@@ -43,11 +47,12 @@ type StartAnalyticsWorkers func(db *warehouse.DB, ing *ingest.Service, p *analyt
 
 // AnalyticsResult is what the analytics benchmark measured.
 type AnalyticsResult struct {
-	Events int    `json:"events"` // asked for (--analytics-events)
-	Seed   uint64 `json:"seed"`
-	Orgs   int    `json:"orgs"`
-	Users  int    `json:"users"`
-	Teams  int    `json:"teams"`
+	Events   int    `json:"events"` // asked for (--analytics-events)
+	Seed     uint64 `json:"seed"`
+	Database string `json:"database"` // the Postgres database
+	Orgs     int    `json:"orgs"`
+	Users    int    `json:"users"`
+	Teams    int    `json:"teams"`
 	// From and To are the data's span.
 	From   time.Time       `json:"from"`
 	To     time.Time       `json:"to"`
@@ -61,7 +66,9 @@ type AnalyticsResult struct {
 	Largest  AnalyticsOrgInfo   `json:"largest"`
 	Load     AnalyticsLoad      `json:"load"`
 	Timings  []MetricTiming     `json:"timings"`
-	Lag      *ProjectionLag     `json:"lag,omitempty"`
+	// Experiments time some metrics with one change (analytics_experiment.go).
+	Experiments []MetricExperiment `json:"experiments,omitempty"`
+	Lag         *ProjectionLag     `json:"lag,omitempty"`
 	// Engine describes chDB: its version and the settings that matter.
 	Engine   string            `json:"engine"`
 	Settings map[string]string `json:"settings"`
@@ -104,15 +111,16 @@ type TableSize struct {
 type AnalyticsLoad struct {
 	// Seconds is generating and inserting every row (overlapped), in
 	// inserts of BatchRows rows.
-	Seconds       float64   `json:"seconds"`
-	RowsPerSecond float64   `json:"rows_per_second"`
-	BatchRows     int       `json:"batch_rows"`
-	Inserts       int       `json:"inserts"`
-	Postgres      float64   `json:"postgres_seconds"` // orgs, members and teams
-	Settle        float64   `json:"settle_seconds"`   // waiting for the background merges after the load
-	Settled       bool      `json:"settled"`          // false: merges still ran when the wait ended
-	LoadedAt      time.Time `json:"loaded_at"`
-	Reused        bool      `json:"reused"`
+	Seconds       float64    `json:"seconds"`
+	RowsPerSecond float64    `json:"rows_per_second"`
+	BatchRows     int        `json:"batch_rows"`
+	Inserts       int        `json:"inserts"`
+	Postgres      float64    `json:"postgres_seconds"` // orgs, members and teams
+	Settle        float64    `json:"settle_seconds"`   // waiting for the background merges after the load
+	Settled       bool       `json:"settled"`          // false: merges still ran when the wait ended
+	LoadAvg       [3]float64 `json:"load_avg"`         // the machine's load average when the inserts ended
+	LoadedAt      time.Time  `json:"loaded_at"`
+	Reused        bool       `json:"reused"`
 }
 
 // analyticsSignature identifies a loaded dataset.
@@ -192,7 +200,9 @@ func runAnalytics(ctx context.Context, cfg *Config) (AnalyticsResult, error) {
 		res.Teams += len(o.Teams)
 	}
 
-	exists, err := databaseExists(ctx, cfg.DatabaseURL, AnalyticsDatabase)
+	dbName := analyticsDatabase(events)
+	res.Database = dbName
+	exists, err := databaseExists(ctx, cfg.DatabaseURL, dbName)
 	if err != nil {
 		return res, err
 	}
@@ -200,7 +210,7 @@ func runAnalytics(ctx context.Context, cfg *Config) (AnalyticsResult, error) {
 	var bdb *benchDB
 	reuse := false
 	if exists && (cfg.Reuse || cfg.SkipLoad) {
-		if bdb, err = openDatabase(ctx, cfg.DatabaseURL, AnalyticsDatabase); err != nil {
+		if bdb, err = openDatabase(ctx, cfg.DatabaseURL, dbName); err != nil {
 			return res, err
 		}
 		var have analyticsSignature
@@ -216,7 +226,7 @@ func runAnalytics(ctx context.Context, cfg *Config) (AnalyticsResult, error) {
 		}
 	}
 	if cfg.SkipLoad && !reuse {
-		return res, fmt.Errorf("--skip-load: %s and %s do not hold the analytics dataset of %d events (seed %d); run without --skip-load first", AnalyticsDatabase, dir, events, cfg.Seed)
+		return res, fmt.Errorf("--skip-load: %s and %s do not hold the analytics dataset of %d events (seed %d); run without --skip-load first", dbName, dir, events, cfg.Seed)
 	}
 	if !reuse {
 		if err := resetAnalyticsDir(dir); err != nil {
@@ -225,12 +235,12 @@ func runAnalytics(ctx context.Context, cfg *Config) (AnalyticsResult, error) {
 		if err := writeMarker(dir, analyticsMarker{Dataset: sig}); err != nil {
 			return res, err
 		}
-		cfg.logf("analytics: creating %s from %s", AnalyticsDatabase, cfg.Template)
-		if bdb, err = createDatabase(ctx, cfg.DatabaseURL, AnalyticsDatabase, cfg.Template); err != nil {
+		cfg.logf("analytics: creating %s from %s", dbName, cfg.Template)
+		if bdb, err = createDatabase(ctx, cfg.DatabaseURL, dbName, cfg.Template); err != nil {
 			return res, err
 		}
 	} else {
-		cfg.logf("analytics: reusing %s and %s (%d events, seed %d)", AnalyticsDatabase, dir, events, cfg.Seed)
+		cfg.logf("analytics: reusing %s and %s (%d events, seed %d)", dbName, dir, events, cfg.Seed)
 	}
 	defer bdb.Close()
 
@@ -279,13 +289,17 @@ func runAnalytics(ctx context.Context, cfg *Config) (AnalyticsResult, error) {
 	if err := measureMetrics(ctx, cfg, ch, bdb.db, plan, dir, &res); err != nil {
 		return res, fmt.Errorf("time the metrics: %w", err)
 	}
+	cfg.logf("analytics: experiments (%d runs each, alternating with the metric as is)…", experimentRuns)
+	if res.Experiments, err = runAnalyticsExperiments(ctx, cfg, ch, bdb.db, plan); err != nil {
+		return res, fmt.Errorf("experiments: %w", err)
+	}
 	res.MeasuredAt, res.LoadAfter = time.Now().UTC(), loadAverage()
 
 	if cfg.AnalyticsWorkers == nil {
 		cfg.logf("analytics: no job workers configured; projection lag not measured")
 		return res, nil
 	}
-	lag, err := runProjectionLag(ctx, cfg, ch, bdb.db)
+	lag, err := runProjectionLag(ctx, cfg, ch, bdb.db, dbName)
 	if err != nil {
 		return res, fmt.Errorf("projection lag: %w", err)
 	}

@@ -24,6 +24,7 @@ import (
 // by the real River workers into ClickHouse through the production
 // BatchWriters. Times in seconds.
 type ProjectionLag struct {
+	Database   string  `json:"database"` // the Postgres database of its org
 	Captures   int     `json:"captures"`
 	Messages   int     `json:"messages"`
 	IntervalMS float64 `json:"interval_ms"` // between two captures
@@ -64,8 +65,8 @@ const (
 // runProjectionLag measures the projection in a ClickHouse database of its
 // own (the loaded dataset stays as it is) for a new org of the Postgres
 // benchmark database, deleted afterwards.
-func runProjectionLag(ctx context.Context, cfg *Config, ch warehouse.ClickHouse, db *warehouse.DB) (ProjectionLag, error) {
-	r := ProjectionLag{Captures: projCaptures, IntervalMS: float64(projInterval.Milliseconds())}
+func runProjectionLag(ctx context.Context, cfg *Config, ch warehouse.ClickHouse, db *warehouse.DB, database string) (ProjectionLag, error) {
+	r := ProjectionLag{Captures: projCaptures, IntervalMS: float64(projInterval.Milliseconds()), Database: database}
 	for _, q := range []string{"DROP DATABASE IF EXISTS " + projDatabase, "CREATE DATABASE " + projDatabase, "USE " + projDatabase} {
 		if err := ch.Exec(ctx, q); err != nil {
 			return r, err

@@ -101,7 +101,7 @@ func loadAnalyticsEvents(ctx context.Context, cfg *Config, ch warehouse.ClickHou
 	if err := g.Wait(); err != nil {
 		return counts, load, err
 	}
-	load.Seconds = time.Since(start).Seconds()
+	load.Seconds, load.LoadAvg = time.Since(start).Seconds(), loadAverage()
 	load.RowsPerSecond = float64(counts.Total()) / load.Seconds
 	cfg.logf("analytics: %s rows in %.0f s", humanCount(counts.Total()), load.Seconds)
 	return counts, load, nil

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"syscall"
+	"time"
 )
 
 // evictFiles drops the files under dir from the OS page cache
@@ -28,4 +29,14 @@ func evictFiles(dir string) error {
 		}
 		return nil
 	})
+}
+
+// processCPU is the CPU time the process has used so far (user and
+// system, every thread: chDB runs inside it).
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

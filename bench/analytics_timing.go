@@ -27,6 +27,11 @@ type MetricTiming struct {
 	Cold     Percentiles  `json:"cold"`
 	DiskCold *Percentiles `json:"disk_cold,omitempty"`
 	Warm     Percentiles  `json:"warm"`
+	// WarmCPU is the CPU time the process spent per warm run (chDB's
+	// threads included): what a run costs whatever else the machine does.
+	// On an idle machine a run's wall time lies between WarmCPU divided by
+	// the threads it used and WarmCPU.
+	WarmCPU Percentiles `json:"warm_cpu"`
 	// Statements are the ClickHouse statements Get ran, in order, with
 	// their warm times; PostgresP50 is the warm median of the rest (the
 	// scope lookup in Postgres and decoding).
@@ -72,7 +77,7 @@ type StatementTiming struct {
 const (
 	coldRuns = 5
 	diskRuns = 3
-	warmRuns = 30
+	warmRuns = 20
 )
 
 // coldStatements drop every ClickHouse cache a query can hit; those the
@@ -123,11 +128,14 @@ func measureMetrics(ctx context.Context, cfg *Config, ch warehouse.ClickHouse, d
 			req := analytics.MetricRequest{Metric: k.metric, GroupBy: k.groupBy, OrgID: o.ID, Viewer: c.viewer,
 				From: end.AddDate(0, 0, -c.days), To: end}
 			t := MetricTiming{Metric: k.metric, GroupBy: k.groupBy, Scope: c.scope, Days: c.days}
+			var cpu []float64
 			run := func() (float64, any, error) {
 				timed.take()
-				start := time.Now()
+				cpu0, start := processCPU(), time.Now()
 				out, err := m.Get(ctx, req)
-				return float64(time.Since(start).Microseconds()) / 1000, out, err
+				ms := float64(time.Since(start).Microseconds()) / 1000
+				cpu = append(cpu, float64((processCPU()-cpu0).Microseconds())/1000)
+				return ms, out, err
 			}
 			var cold, disk, warm []float64
 			for range c.cold {
@@ -149,6 +157,7 @@ func measureMetrics(ctx context.Context, cfg *Config, ch warehouse.ClickHouse, d
 				}
 				disk = append(disk, ms)
 			}
+			cpu = nil
 			statements := map[int][]float64{}
 			var labels []string
 			var others []float64
@@ -169,7 +178,7 @@ func measureMetrics(ctx context.Context, cfg *Config, ch warehouse.ClickHouse, d
 				}
 				others = append(others, ms-inCH)
 			}
-			t.Cold, t.Warm = percentilesOf(cold), percentilesOf(warm)
+			t.Cold, t.Warm, t.WarmCPU = percentilesOf(cold), percentilesOf(warm), percentilesOf(cpu)
 			if len(disk) > 0 {
 				d := percentilesOf(disk)
 				t.DiskCold = &d
@@ -183,8 +192,8 @@ func measureMetrics(ctx context.Context, cfg *Config, ch warehouse.ClickHouse, d
 			if t.DiskCold != nil {
 				disks = fmt.Sprintf(", disk-cold p50 %.0f ms", t.DiskCold.P50)
 			}
-			cfg.logf("  %-24s %-7s %2d days: cold p50 %4.0f ms%s, warm p50 %4.0f p95 %4.0f p99 %4.0f ms (%s)",
-				t.Name(), c.scope, c.days, t.Cold.P50, disks, t.Warm.P50, t.Warm.P95, t.Warm.P99, t.Check)
+			cfg.logf("  %-24s %-7s %2d days: cold p50 %4.0f ms%s, warm p50 %4.0f p95 %4.0f p99 %4.0f ms, CPU p50 %4.0f ms (%s)",
+				t.Name(), c.scope, c.days, t.Cold.P50, disks, t.Warm.P50, t.Warm.P95, t.Warm.P99, t.WarmCPU.P50, t.Check)
 			res.Timings = append(res.Timings, t)
 		}
 	}
