@@ -37,7 +37,7 @@ test: setup ## set up, then run the whole test suite
 	go test -count=1 -timeout 20m $(CHDB_PKGS)
 	go test -race -count=1 -timeout 20m $$(go list ./... | grep -v -E '/(warehouse|jobs|cmd/ctxintel|analytics)(/|$$)|/ingest$$')
 
-bench: setup build ## run the benchmarks and write BENCHMARKS.md (search at 100k and 1M, correlation quality, webhook ack)
+bench: setup build ## run the benchmarks and write BENCHMARKS.md (search at 100k and 1M, analytics at 10M events, correlation quality, topic clustering, webhook ack)
 	$(BIN) bench --size all --reuse --out BENCHMARKS.md
 	CTXINTEL_WRITE_BENCHMARKS=1 go test ./correlate/ -run TestCorrelationEvaluation -count=1
 	CTXINTEL_WRITE_BENCHMARKS=1 go test ./analytics/topics/ -run TestClusterEvaluation -count=1
