@@ -102,9 +102,10 @@ func runProcess(ctx context.Context, cfg *Config, listen string, api, seedDemo b
 		return err
 	}
 	events := analytics.NewBatchWriters(s.ch, warehouse.BatchOptions{Logger: log})
-	clusterer := &analytics.Clusterer{DB: s.db, CH: s.ch}
+	// Topics are clustered on embeddings: none without an embedder.
+	var clusterer *analytics.Clusterer
 	if embedder != nil {
-		clusterer.Model = embedder.Model()
+		clusterer = &analytics.Clusterer{DB: s.db, CH: s.ch, Model: embedder.Model()}
 	}
 	client, err := jobs.NewClient(jobs.Deps{DB: s.db, AuditEvents: auditEvents, Ingest: ing, Search: searcher,
 		Analytics: &analytics.Projector{DB: s.db, Writers: events.Writers}, Topics: clusterer, Logger: log}, jobs.Config{Workers: cfg.Workers})
@@ -116,7 +117,7 @@ func runProcess(ctx context.Context, cfg *Config, listen string, api, seedDemo b
 	svc := &tenancy.Service{DB: s.db, Jobs: client}
 
 	if seedDemo {
-		if err := seedDemoIfEmpty(ctx, svc, ing, client, log); err != nil {
+		if err := seedDemoIfEmpty(ctx, svc, ing, client, clusterer != nil, log); err != nil {
 			return err
 		}
 	}
@@ -204,7 +205,7 @@ func riverCheck(db *warehouse.DB, client *river.Client[pgx.Tx]) func(context.Con
 	}
 }
 
-func seedDemoIfEmpty(ctx context.Context, svc *tenancy.Service, ing *ingest.Service, client *river.Client[pgx.Tx], log *slog.Logger) error {
+func seedDemoIfEmpty(ctx context.Context, svc *tenancy.Service, ing *ingest.Service, client *river.Client[pgx.Tx], topics bool, log *slog.Logger) error {
 	res, err := demo.SeedIfEmpty(ctx, svc, ing)
 	if err != nil {
 		return fmt.Errorf("seed demo organization: %w", err)
@@ -215,9 +216,11 @@ func seedDemoIfEmpty(ctx context.Context, svc *tenancy.Service, ing *ingest.Serv
 	log.Info("seeded demo organization", slog.String("org", res.Org.Slug), slog.String("admin", res.Admin.Email))
 	// Its knowledge-gap topics once the embedding jobs have had time to
 	// embed its questions (the daily clustering would come a day later).
-	_, err = client.Insert(ctx, analytics.ClusterTopicsArgs{OrgID: res.Org.ID}, &river.InsertOpts{ScheduledAt: time.Now().Add(3 * time.Minute)})
-	if err != nil {
-		return fmt.Errorf("schedule the demo organization's topics: %w", err)
+	if topics {
+		_, err = client.Insert(ctx, analytics.ClusterTopicsArgs{OrgID: res.Org.ID}, &river.InsertOpts{ScheduledAt: time.Now().Add(3 * time.Minute)})
+		if err != nil {
+			return fmt.Errorf("schedule the demo organization's topics: %w", err)
+		}
 	}
 	fmt.Printf(`
   Demo organization %q created.
