@@ -26,6 +26,10 @@ type MetricExperiment struct {
 	P50     float64 `json:"p50"`
 	AsIsCPU float64 `json:"as_is_cpu_p50"`
 	CPU     float64 `json:"cpu_p50"`
+	// Check is what the changed metric returned (checkOf), and SameCheck
+	// whether the metric as is returned the same.
+	Check     string `json:"check"`
+	SameCheck bool   `json:"same_check"`
 }
 
 // Name is the metric as the report shows it.
@@ -33,7 +37,7 @@ func (e MetricExperiment) Name() string {
 	return MetricTiming{Metric: e.Metric, GroupBy: e.GroupBy}.Name()
 }
 
-const experimentRuns = 10
+const experimentRuns = 15
 
 // optimizedDatabase holds copies of the event tables whose closed months
 // are merged to one part each (the optimized experiment).
@@ -61,26 +65,26 @@ func withFinalSettings(q string) string {
 
 // analyticsExperiments is what each experiment changes.
 var analyticsExperiments = []struct {
-	change    string
-	same      bool
-	metrics   []string // "metric" or "metric:group"
-	rewrite   func(q string) string
-	prices    bool // a price table of one model instead of the default
-	optimized bool // needs the optimized copies
+	change  string
+	same    bool
+	metrics []string // "metric" or "metric:group"
+	rewrite func(q string) string
+	// rewriteArgs changes a query and its arguments (after rewrite).
+	rewriteArgs func(q string, args []any) (string, []any)
+	prices      bool // a price table of one model instead of the default
 }{
 	{change: "event tables with every closed month merged to one part (`OPTIMIZE TABLE … PARTITION … FINAL`; the current month as loaded)", same: true,
 		metrics: []string{"productivity", "productivity:user", "adoption", "cost", "cost:model", "knowledge-gaps", "summary"},
-		rewrite: readOptimized, optimized: true},
-	{change: "the same, and `SETTINGS do_not_merge_across_partitions_select_final = 1` on every statement with FINAL", same: true,
-		metrics: []string{"productivity", "cost", "summary"},
-		rewrite: func(q string) string { return withFinalSettings(readOptimized(q)) }, optimized: true},
+		rewrite: readOptimized},
 	{change: "`SETTINGS do_not_merge_across_partitions_select_final = 1` on every statement with FINAL", same: true,
-		metrics: []string{"productivity", "productivity:user", "cost", "cost:model", "knowledge-gaps", "summary"},
+		metrics: []string{"productivity", "cost", "summary"},
 		rewrite: withFinalSettings},
+	{change: "prices looked up once per row: `arrayFirst` finds the model's prefix, `transform` its five prices (instead of five `multiIf`s over every prefix)", same: true,
+		metrics: []string{"cost", "cost:model", "summary"}, rewriteArgs: priceByTransform},
 	{change: "without FINAL (diagnostic: re-projected rows count twice)", same: false,
 		metrics: []string{"productivity", "cost", "summary"},
 		rewrite: func(q string) string { return strings.ReplaceAll(q, " FINAL", "") }},
-	{change: "a price table of one model instead of 25 prefixes (diagnostic: the other models cost 0)", same: false,
+	{change: "a price table of one model instead of the default table (diagnostic: the other models cost 0)", same: false,
 		metrics: []string{"cost", "cost:model", "summary"}, prices: true},
 }
 
@@ -101,19 +105,22 @@ func runAnalyticsExperiments(ctx context.Context, cfg *Config, ch warehouse.Clic
 			req := analytics.MetricRequest{Metric: metric, GroupBy: group, OrgID: o.ID, Viewer: admin, From: end.AddDate(0, 0, -90), To: end}
 			asIs := &analytics.Metrics{DB: db, CH: ch, Prices: analytics.DefaultPrices(), Now: func() time.Time { return end.Add(-time.Hour) }}
 			changed := *asIs
-			if x.rewrite != nil {
-				changed.CH = &rewritingClickHouse{ClickHouse: ch, rewrite: x.rewrite}
+			if x.rewrite != nil || x.rewriteArgs != nil {
+				changed.CH = &rewritingClickHouse{ClickHouse: ch, rewrite: x.rewrite, rewriteArgs: x.rewriteArgs}
 			}
 			if x.prices {
 				changed.Prices = analytics.PriceTable{Currency: "USD", Models: map[string]analytics.Price{"claude-sonnet-4": asIs.Prices.Models["claude-sonnet-4"]}}
 			}
 			var a, b, ac, bc []float64
+			var checks [2]string
 			for range experimentRuns {
 				for i, m := range []*analytics.Metrics{asIs, &changed} {
 					cpu0, start := processCPU(), time.Now()
-					if _, err := m.Get(ctx, req); err != nil {
+					got, err := m.Get(ctx, req)
+					if err != nil {
 						return out, fmt.Errorf("%s (%s): %w", name, x.change, err)
 					}
+					checks[i] = checkOf(got)
 					ms, cpu := float64(time.Since(start).Microseconds())/1000, float64((processCPU()-cpu0).Microseconds())/1000
 					if i == 0 {
 						a, ac = append(a, ms), append(ac, cpu)
@@ -123,7 +130,8 @@ func runAnalyticsExperiments(ctx context.Context, cfg *Config, ch warehouse.Clic
 				}
 			}
 			e := MetricExperiment{Metric: metric, GroupBy: group, Change: x.change, Same: x.same, N: experimentRuns,
-				AsIsP50: percentilesOf(a).P50, P50: percentilesOf(b).P50, AsIsCPU: percentilesOf(ac).P50, CPU: percentilesOf(bc).P50}
+				AsIsP50: percentilesOf(a).P50, P50: percentilesOf(b).P50, AsIsCPU: percentilesOf(ac).P50, CPU: percentilesOf(bc).P50,
+				Check: checks[1], SameCheck: checks[0] == checks[1]}
 			cfg.logf("  experiment %-22s %s: p50 %.0f → %.0f ms, CPU %.0f → %.0f ms", e.Name(), x.change, e.AsIsP50, e.P50, e.AsIsCPU, e.CPU)
 			out = append(out, e)
 		}
@@ -171,9 +179,74 @@ func prepareOptimized(ctx context.Context, ch warehouse.ClickHouse, end time.Tim
 // rewritingClickHouse changes each query before it runs.
 type rewritingClickHouse struct {
 	warehouse.ClickHouse
-	rewrite func(string) string
+	rewrite     func(string) string
+	rewriteArgs func(string, []any) (string, []any)
 }
 
 func (r *rewritingClickHouse) Select(ctx context.Context, dest any, query string, args ...any) error {
-	return r.ClickHouse.Select(ctx, dest, r.rewrite(query), args...)
+	if r.rewrite != nil {
+		query = r.rewrite(query)
+	}
+	if r.rewriteArgs != nil {
+		query, args = r.rewriteArgs(query, args)
+	}
+	return r.ClickHouse.Select(ctx, dest, query, args...)
+}
+
+// priceKinds are the token columns of PriceTable's cost expression, in
+// its order.
+var priceKinds = []string{"input", "output", "cache_read", "cache_write", "reasoning"}
+
+// priceByTransform rewrites the cost expression analytics writes
+// ("(input * multiIf(startsWith(model, ?), ?, …, 0.) + output * … ) /
+// 1000000", prefixes longest first) into a lookup: the longest matching
+// prefix found once with arrayFirst, each price taken with transform. The
+// arguments are rebuilt from the original ones. A query without that
+// expression is left alone.
+func priceByTransform(q string, args []any) (string, []any) {
+	const head = "(input * multiIf("
+	i := strings.Index(q, head)
+	if i < 0 {
+		return q, args
+	}
+	j := strings.Index(q[i:], ") / 1000000")
+	if j < 0 {
+		return q, args
+	}
+	expr := q[i : i+j+len(") / 1000000")]
+	model, _, ok := strings.Cut(strings.TrimPrefix(expr[len(head):], "startsWith("), ",")
+	if !ok {
+		return q, args
+	}
+	before := strings.Count(q[:i], "?")
+	n := strings.Count(expr, "?")
+	per := n / len(priceKinds) // prefix and price pairs per kind
+	if n%len(priceKinds) != 0 || per%2 != 0 || before+n > len(args) {
+		return q, args
+	}
+	prefixes := make([]string, 0, per/2)
+	for k := 0; k < per; k += 2 {
+		p, ok := args[before+k].(string)
+		if !ok {
+			return q, args
+		}
+		prefixes = append(prefixes, p)
+	}
+	first := "arrayFirst(p -> startsWith(" + model + ", p), ?)"
+	var terms []string
+	var newArgs []any
+	for kind, col := range priceKinds {
+		prices := make([]float64, 0, per/2)
+		for k := 1; k < per; k += 2 {
+			v, ok := args[before+kind*per+k].(float64)
+			if !ok {
+				return q, args
+			}
+			prices = append(prices, v)
+		}
+		terms = append(terms, col+" * transform("+first+", ?, ?, 0.)")
+		newArgs = append(newArgs, prefixes, prefixes, prices)
+	}
+	out := append(append(append([]any{}, args[:before]...), newArgs...), args[before+n:]...)
+	return q[:i] + "(" + strings.Join(terms, " + ") + ") / 1000000" + q[i+len(expr):], out
 }
