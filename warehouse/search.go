@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/google/uuid"
 )
@@ -37,7 +38,7 @@ type KeywordQuery struct {
 }
 
 // DefaultKeywordCandidates is KeywordQuery.Candidates when unset.
-const DefaultKeywordCandidates = 2000
+const DefaultKeywordCandidates = 200
 
 // SearchFilter narrows a search; zero fields do not filter.
 type SearchFilter struct {
@@ -82,7 +83,29 @@ func likePattern(s string) string {
 }
 
 func (b *sqlBuilder) substring(s string) string {
+	if !trigramSelective(s) {
+		// The trigram index would return most messages to be checked:
+		// the condition is checked on what the other terms find.
+		return "(left(m.text, 20000) || '') ilike " + b.param(likePattern(s))
+	}
 	return "left(m.text, 20000) ilike " + b.param(likePattern(s))
+}
+
+// trigramSelective reports whether a substring has a run of three letters
+// or digits, from which the trigram index can narrow the messages ("$id"
+// has none: its trigrams are those of every word "id").
+func trigramSelective(s string) bool {
+	run := 0
+	for _, r := range s {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+			if run++; run >= 3 {
+				return true
+			}
+			continue
+		}
+		run = 0
+	}
+	return false
 }
 
 func (b *sqlBuilder) words(w string) string {
@@ -109,13 +132,27 @@ type searchScope struct {
 	// narrowConversations conversations, these.
 	narrow        bool
 	conversations []uuid.UUID
+	// share estimates the part of the org's conversations the viewer may
+	// see (and the filters leave), from a sample; 1 when nothing is
+	// hidden.
+	share float64
 }
 
-// narrowConversations is the most conversations a viewer may see (and
-// that pass the filters) for a search to start from them rather than from
-// the org's messages or vectors: their messages, about ten each, are then
-// fewer than the candidates a search would otherwise check.
-const narrowConversations = 1000
+// searchTuning are the sizes that decide how a search runs (tests make
+// them small to reach every way with a few rows).
+type searchTuning struct {
+	// narrowConversations is the most conversations a viewer may see (and
+	// that pass the filters) for a search to start from them rather than
+	// from the org's messages or vectors: their messages, about ten each,
+	// are then fewer than the candidates a search would otherwise check.
+	narrowConversations int
+	// keywordWindow is how many of the org's newest messages a keyword
+	// search of a viewer who cannot see everything reads backwards before
+	// it turns to the full-text index for the older ones.
+	keywordWindow int
+}
+
+var defaultTuning = searchTuning{narrowConversations: 1000, keywordWindow: 16000}
 
 // openSearch sets a search transaction up and looks its scope up. No JIT
 // compilation: the keyword SQL's cost estimates pass jit_above_cost, and
@@ -123,7 +160,7 @@ const narrowConversations = 1000
 // settings are further set_config calls. When the viewer sees only a few
 // of the org's conversations, or the filters leave only a few, their ids
 // are looked up too (scope.narrow).
-func openSearch(ctx context.Context, q Querier, orgID uuid.UUID, v Viewer, f SearchFilter, settings string, narrowLimit int) (*sqlBuilder, searchScope, error) {
+func openSearch(ctx context.Context, q Querier, orgID uuid.UUID, v Viewer, f SearchFilter, settings string, narrowLimit int) (searchScope, error) {
 	s := searchScope{orgID: orgID, viewer: v}
 	err := q.QueryRow(ctx, `select coalesce((select o.settings->>'conversation_visibility' from organizations o where o.id = $1), 'team'),
 			array(select distinct b.user_id from team_members a join team_members b on b.org_id = a.org_id and b.team_id = a.team_id
@@ -132,22 +169,31 @@ func openSearch(ctx context.Context, q Querier, orgID uuid.UUID, v Viewer, f Sea
 				where a.org_id = $1 and a.user_id = $2 and a.role = 'lead'),
 			concat(set_config('jit', 'off', true)`+settings+`)`, orgID, v.UserID).Scan(&s.defaultVisibility, &s.teamMates, &s.led, nil)
 	if err != nil {
-		return nil, s, fmt.Errorf("open search: %w", translate(err))
+		return s, fmt.Errorf("open search: %w", translate(err))
 	}
+	s.share = 1
 	cb := &sqlBuilder{args: []any{orgID}}
 	if conds := cb.conversationConditions(s, f); len(conds) > 0 {
 		var ids []uuid.UUID
-		err := q.QueryRow(ctx, `select array(select c.id from conversations c where c.org_id = $1 and `+strings.Join(conds, " and ")+`
-			limit `+cb.param(narrowLimit+1)+`)`, cb.args...).Scan(&ids)
+		cond := strings.Join(conds, " and ")
+		err := q.QueryRow(ctx, `select array(select c.id from conversations c where c.org_id = $1 and `+cond+`
+				limit `+cb.param(narrowLimit+1)+`),
+			(select coalesce(avg(((`+cond+`) is true)::int), 1) from (select * from conversations c where c.org_id = $1 order by c.id limit `+cb.param(shareSample)+`) c)`,
+			cb.args...).Scan(&ids, &s.share)
 		if err != nil {
-			return nil, s, fmt.Errorf("open search: %w", translate(err))
+			return s, fmt.Errorf("open search: %w", translate(err))
 		}
 		if len(ids) <= narrowLimit {
 			s.narrow, s.conversations = true, ids
 		}
 	}
-	return &sqlBuilder{args: []any{orgID}}, s, nil
+	return s, nil
 }
+
+// shareSample is how many of the org's conversations the share a viewer
+// sees is estimated from: the first in id order, random uuids, so neither
+// the oldest nor one person's.
+const shareSample = 2000
 
 // visible is the SQL predicate of the conversations (alias c) the viewer
 // may see, visibleTo's rule with the looked-up values in place: plain
@@ -256,18 +302,156 @@ func (b *sqlBuilder) role(f SearchFilter) string {
 // newest messages backwards (a common word) or from the full-text index
 // (a rare one), whichever it estimates cheaper.
 func KeywordSearch(ctx context.Context, q Querier, orgID uuid.UUID, v Viewer, kq KeywordQuery, f SearchFilter, limit int) ([]MessageHit, error) {
-	return keywordSearch(ctx, q, orgID, v, kq, f, limit, narrowConversations)
+	return keywordSearch(ctx, q, orgID, v, kq, f, limit, defaultTuning)
 }
 
-func keywordSearch(ctx context.Context, q Querier, orgID uuid.UUID, v Viewer, kq KeywordQuery, f SearchFilter, limit, narrowLimit int) ([]MessageHit, error) {
-	b, scope, err := openSearch(ctx, q, orgID, v, f, "", narrowLimit)
+func keywordSearch(ctx context.Context, q Querier, orgID uuid.UUID, v Viewer, kq KeywordQuery, f SearchFilter, limit int, t searchTuning) ([]MessageHit, error) {
+	scope, err := openSearch(ctx, q, orgID, v, f, "", t.narrowConversations)
 	if err != nil {
 		return nil, err
 	}
-	where := []string{"m.org_id = $1", b.role(f)}
-	// A group's word alternatives are one tsquery (w1 | w2 | …): one index
-	// scan, and one ts_rank_cd over all of a query's words, which reads
-	// each candidate's vector once.
+	candidates := kq.Candidates
+	if candidates <= 0 {
+		candidates = DefaultKeywordCandidates
+	}
+	candidates = max(candidates, limit)
+	b := &sqlBuilder{args: []any{orgID}}
+	where, score, err := keywordConditions(b, kq, f)
+	if err != nil {
+		return nil, err
+	}
+	rank := func(b *sqlBuilder, where, score []string, from string) string {
+		return `select m.id, m.conversation_id, m.seq, m.role, m.sent_at, left(m.text, 20000), (` + strings.Join(score, " + ") + `)::float8 as score
+		from ` + from + ` m
+		where ` + strings.Join(where, "\n\t\tand ") + `
+		order by score desc, m.sent_at desc nulls last, m.id desc
+		limit ` + b.param(limit)
+	}
+	// The candidates, looked up by id (OFFSET 0: the match conditions,
+	// evaluated again on them, are not used to search the indexes).
+	byID := func(b *sqlBuilder, ids []int64) string {
+		return `(select * from messages m where m.org_id = $1 and m.id = any(` + b.param(ids) + `) offset 0)`
+	}
+	if scope.narrow {
+		where = append(where, b.inScope(scope, f, "m"))
+	}
+	if scope.narrow || len((&sqlBuilder{}).conversationConditions(scope, f)) == 0 {
+		// Everything the query matches may be seen: rank its newest
+		// matches, found either from the org's newest messages backwards
+		// on the primary key, each checked against the words (a common
+		// word), or from the full-text index and sorted (a rare one), as
+		// Postgres estimates cheaper.
+		newest := `(select m.* from (select m.id from messages m
+				where ` + strings.Join(where, "\n\t\t\t\tand ") + `
+				order by m.id desc
+				limit ` + b.param(candidates) + `) k
+			join messages m on m.org_id = $1 and m.id = k.id offset 0)`
+		return scanHits(ctx, q, rank(b, []string{"true"}, score, newest), b.args, false)
+	}
+
+	// Some conversations are hidden from the viewer, and Postgres cannot
+	// estimate how many: the newest matches are collected here, newest
+	// first, up to a pool sized by the share of the org the viewer sees,
+	// each checked; the first `candidates` visible ones are ranked. A query
+	// with words first reads the org's newest t.keywordWindow messages
+	// backwards, checking the words of each (a common word fills the pool
+	// after a few thousand rows); the older ones, or all for a query of
+	// exact substrings, come from the indexes, and then the terms are rare
+	// enough for that to be cheap. Postgres cannot choose this itself: row-
+	// level security's condition makes it underestimate how many messages a
+	// word matches, and it chose the index for common words.
+	pool := int(min(float64(candidates)*1.25/max(scope.share, 0.01), float64(20*candidates)))
+	var lo *int64
+	if hasWords(kq) {
+		if err := q.QueryRow(ctx, `select (select id from messages where org_id = $1 order by id desc offset $2 limit 1)`, orgID, t.keywordWindow-1).Scan(&lo); err != nil {
+			return nil, fmt.Errorf("search messages: %w", translate(err))
+		}
+	}
+	var ids []int64
+	collect := func(window string, n int) (int, error) {
+		b := &sqlBuilder{args: []any{orgID}}
+		where, _, err := keywordConditions(b, kq, f)
+		if err != nil {
+			return 0, err
+		}
+		if lo != nil {
+			where = append(where, "m.id "+window+" "+b.param(*lo))
+		}
+		rows, err := q.Query(ctx, `select m.id, `+b.inScope(scope, f, "m")+`
+			from messages m
+			where `+strings.Join(where, "\n\t\t\tand ")+`
+			order by m.id desc
+			limit `+b.param(n), b.args...)
+		if err != nil {
+			return 0, fmt.Errorf("search messages: %w", translate(err))
+		}
+		defer rows.Close()
+		found := 0
+		for rows.Next() {
+			var id int64
+			var visible bool
+			if err := rows.Scan(&id, &visible); err != nil {
+				return 0, fmt.Errorf("search messages: %w", translate(err))
+			}
+			found++
+			if visible && len(ids) < candidates {
+				ids = append(ids, id)
+			}
+		}
+		return found, translate(rows.Err())
+	}
+	found := 0
+	if lo != nil {
+		if err := setScans(ctx, q, false); err != nil {
+			return nil, err
+		}
+		if found, err = collect(">=", pool); err != nil {
+			return nil, err
+		}
+		if err := setScans(ctx, q, true); err != nil {
+			return nil, err
+		}
+	}
+	if found < pool {
+		if _, err := collect("<", pool-found); err != nil {
+			return nil, err
+		}
+	}
+	return scanHits(ctx, q, rank(b, where, score, byID(b, ids)), b.args, false)
+}
+
+// setScans allows or forbids bitmap and sequential scans for the
+// transaction's next statements: forbidden, a search of the newest
+// messages reads them backwards on the primary key (Postgres, which sees no
+// correlation between the key and the table's order, prefers scanning the
+// whole table).
+func setScans(ctx context.Context, q Querier, on bool) error {
+	if _, err := q.Exec(ctx, `select set_config('enable_bitmapscan', $1, true), set_config('enable_seqscan', $1, true)`, strconv.FormatBool(on)); err != nil {
+		return fmt.Errorf("search messages: %w", translate(err))
+	}
+	return nil
+}
+
+// hasWords reports whether a keyword query has plain words (full text),
+// not only exact substrings.
+func hasWords(kq KeywordQuery) bool {
+	for _, g := range kq.Groups {
+		for _, m := range g {
+			if m.Words != "" {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// keywordConditions are the conditions of messages m matching kq and the
+// filters' role, and the terms of their score: one ts_rank_cd of all of
+// the query's words plus a bonus per exact substring. A group's word
+// alternatives are one tsquery (w1 | w2 | …): one index scan, and each
+// candidate's text vector decompressed once for the rank.
+func keywordConditions(b *sqlBuilder, kq KeywordQuery, f SearchFilter) (where, score []string, err error) {
+	where = []string{"m.org_id = $1", b.role(f)}
 	var ranked, bonus []string
 	for _, group := range kq.Groups {
 		var alts, words []string
@@ -295,28 +479,13 @@ func keywordSearch(ctx context.Context, q Querier, orgID uuid.UUID, v Viewer, kq
 		}
 	}
 	if len(ranked)+len(bonus) == 0 {
-		return nil, fmt.Errorf("%w: keyword query has no terms", ErrInvalid)
+		return nil, nil, fmt.Errorf("%w: keyword query has no terms", ErrInvalid)
 	}
-	if in := b.inScope(scope, f, "m"); in != "" {
-		where = append(where, in)
-	}
-	score := bonus
+	score = bonus
 	if len(ranked) > 0 {
 		score = append([]string{"ts_rank_cd(m.tsv, " + strings.Join(ranked, " || ") + ", 32)"}, bonus...)
 	}
-	candidates := kq.Candidates
-	if candidates <= 0 {
-		candidates = DefaultKeywordCandidates
-	}
-	sql := `select m.id, m.conversation_id, m.seq, m.role, m.sent_at, left(m.text, 20000), (` + strings.Join(score, " + ") + `)::float8 as score
-		from (select m.id, m.conversation_id, m.seq, m.role, m.sent_at, m.text, m.tsv
-			from messages m
-			where ` + strings.Join(where, "\n\t\t\tand ") + `
-			order by m.id desc
-			limit ` + b.param(max(candidates, limit)) + `) m
-		order by score desc, m.sent_at desc nulls last, m.id desc
-		limit ` + b.param(limit)
-	return scanHits(ctx, q, sql, b.args, false)
+	return where, score, nil
 }
 
 func scanHits(ctx context.Context, q Querier, sql string, args []any, chunks bool) ([]MessageHit, error) {
@@ -398,10 +567,10 @@ type SemanticQuery struct {
 // SemanticSearch finds the messages whose chunks are nearest to the query
 // vector (score = cosine similarity).
 func SemanticSearch(ctx context.Context, q Querier, orgID uuid.UUID, v Viewer, sq SemanticQuery, f SearchFilter, limit int) ([]MessageHit, error) {
-	return semanticSearch(ctx, q, orgID, v, sq, f, limit, narrowConversations)
+	return semanticSearch(ctx, q, orgID, v, sq, f, limit, defaultTuning)
 }
 
-func semanticSearch(ctx context.Context, q Querier, orgID uuid.UUID, v Viewer, sq SemanticQuery, f SearchFilter, limit, narrowLimit int) ([]MessageHit, error) {
+func semanticSearch(ctx context.Context, q Querier, orgID uuid.UUID, v Viewer, sq SemanticQuery, f SearchFilter, limit int, t searchTuning) ([]MessageHit, error) {
 	typ, err := vectorType(sq.Model, sq.Dims)
 	if err != nil {
 		return nil, err
@@ -417,10 +586,11 @@ func semanticSearch(ctx context.Context, q Querier, orgID uuid.UUID, v Viewer, s
 	if sq.Exact {
 		settings = ""
 	}
-	b, scope, err := openSearch(ctx, q, orgID, v, f, settings, narrowLimit)
+	scope, err := openSearch(ctx, q, orgID, v, f, settings, t.narrowConversations)
 	if err != nil {
 		return nil, err
 	}
+	b := &sqlBuilder{args: []any{orgID}}
 	vec := b.param(vectorLiteral(sq.Vector))
 	distance := "(e.embedding::" + typ + ") <=> " + vec + "::" + typ
 	nearest := `select e.message_id, e.conversation_id, e.start_char, e.end_char, ` + distance + ` as distance

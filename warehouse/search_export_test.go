@@ -6,13 +6,23 @@ import (
 	"github.com/google/uuid"
 )
 
-// KeywordSearchNarrowBelow and SemanticSearchNarrowBelow are the searches
-// with another narrow-scope limit than narrowConversations, so that tests
-// with few conversations reach both ways of searching.
-func KeywordSearchNarrowBelow(ctx context.Context, q Querier, orgID uuid.UUID, v Viewer, kq KeywordQuery, f SearchFilter, limit, narrowLimit int) ([]MessageHit, error) {
-	return keywordSearch(ctx, q, orgID, v, kq, f, limit, narrowLimit)
+// SearchTuning overrides the sizes that decide how a search runs, so that
+// tests with a few rows reach every way: NarrowConversations -1 never
+// searches from the viewer's conversations, KeywordWindow 1 reads one
+// message backwards before turning to the full-text index.
+type SearchTuning struct {
+	NarrowConversations int
+	KeywordWindow       int
 }
 
-func SemanticSearchNarrowBelow(ctx context.Context, q Querier, orgID uuid.UUID, v Viewer, sq SemanticQuery, f SearchFilter, limit, narrowLimit int) ([]MessageHit, error) {
-	return semanticSearch(ctx, q, orgID, v, sq, f, limit, narrowLimit)
+func (t SearchTuning) tuning() searchTuning {
+	return searchTuning{narrowConversations: t.NarrowConversations, keywordWindow: t.KeywordWindow}
+}
+
+func KeywordSearchTuned(ctx context.Context, q Querier, orgID uuid.UUID, v Viewer, kq KeywordQuery, f SearchFilter, limit int, t SearchTuning) ([]MessageHit, error) {
+	return keywordSearch(ctx, q, orgID, v, kq, f, limit, t.tuning())
+}
+
+func SemanticSearchTuned(ctx context.Context, q Querier, orgID uuid.UUID, v Viewer, sq SemanticQuery, f SearchFilter, limit int, t SearchTuning) ([]MessageHit, error) {
+	return semanticSearch(ctx, q, orgID, v, sq, f, limit, t.tuning())
 }

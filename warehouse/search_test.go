@@ -124,19 +124,21 @@ func TestSearchVisibility(t *testing.T) {
 					}
 					return out
 				}
-				// Both ways of searching: from the org's messages and
-				// vectors, checking each candidate (a limit of -1), and from
-				// the few conversations the viewer sees (all of them here).
-				for _, narrowBelow := range []int{-1, 1000} {
-					kw, err := warehouse.KeywordSearchNarrowBelow(ctx, tx, org.ID, v, warehouse.KeywordQuery{Groups: [][]warehouse.TextMatch{{{Words: "visibility probe"}}}},
-						warehouse.SearchFilter{}, 100, narrowBelow)
+				// Every way of searching: from the few conversations the
+				// viewer sees (all of them here), and from the org's messages
+				// and vectors checking each candidate, with the newest
+				// messages read first (a window of 3) or not.
+				for _, tuning := range []warehouse.SearchTuning{{NarrowConversations: 1000}, {NarrowConversations: -1, KeywordWindow: 3},
+					{NarrowConversations: -1, KeywordWindow: 1000}} {
+					kw, err := warehouse.KeywordSearchTuned(ctx, tx, org.ID, v, warehouse.KeywordQuery{Groups: [][]warehouse.TextMatch{{{Words: "visibility probe"}}}},
+						warehouse.SearchFilter{}, 100, tuning)
 					require.NoError(t, err)
-					require.Equal(t, want, got(kw), "keyword, default %q, %s, narrow below %d", def, p.name, narrowBelow)
+					require.Equal(t, want, got(kw), "keyword, default %q, %s, %+v", def, p.name, tuning)
 					for _, exact := range []bool{true, false} {
-						sem, err := warehouse.SemanticSearchNarrowBelow(ctx, tx, org.ID, v, warehouse.SemanticQuery{Model: "use-lite", Dims: 512, Vector: unitVector(3),
-							Exact: exact, Candidates: 100}, warehouse.SearchFilter{}, 100, narrowBelow)
+						sem, err := warehouse.SemanticSearchTuned(ctx, tx, org.ID, v, warehouse.SemanticQuery{Model: "use-lite", Dims: 512, Vector: unitVector(3),
+							Exact: exact, Candidates: 100}, warehouse.SearchFilter{}, 100, tuning)
 						require.NoError(t, err)
-						require.Equal(t, want, got(sem), "semantic (exact %v), default %q, %s, narrow below %d", exact, def, p.name, narrowBelow)
+						require.Equal(t, want, got(sem), "semantic (exact %v), default %q, %s, %+v", exact, def, p.name, tuning)
 					}
 					// A filter narrows what is visible, never widens it.
 					devA := people[4].id
@@ -146,14 +148,14 @@ func TestSearchVisibility(t *testing.T) {
 							wantA[c.ID] = true
 						}
 					}
-					kw, err = warehouse.KeywordSearchNarrowBelow(ctx, tx, org.ID, v, warehouse.KeywordQuery{Groups: [][]warehouse.TextMatch{{{Words: "visibility probe"}}}},
-						warehouse.SearchFilter{UserID: &devA}, 100, narrowBelow)
+					kw, err = warehouse.KeywordSearchTuned(ctx, tx, org.ID, v, warehouse.KeywordQuery{Groups: [][]warehouse.TextMatch{{{Words: "visibility probe"}}}},
+						warehouse.SearchFilter{UserID: &devA}, 100, tuning)
 					require.NoError(t, err)
-					require.Equal(t, wantA, got(kw), "keyword by dev-a, default %q, %s, narrow below %d", def, p.name, narrowBelow)
-					sem, err := warehouse.SemanticSearchNarrowBelow(ctx, tx, org.ID, v, warehouse.SemanticQuery{Model: "use-lite", Dims: 512, Vector: unitVector(3),
-						Candidates: 100}, warehouse.SearchFilter{UserID: &devA, Role: "user"}, 100, narrowBelow)
+					require.Equal(t, wantA, got(kw), "keyword by dev-a, default %q, %s, %+v", def, p.name, tuning)
+					sem, err := warehouse.SemanticSearchTuned(ctx, tx, org.ID, v, warehouse.SemanticQuery{Model: "use-lite", Dims: 512, Vector: unitVector(3),
+						Candidates: 100}, warehouse.SearchFilter{UserID: &devA, Role: "user"}, 100, tuning)
 					require.NoError(t, err)
-					require.Equal(t, wantA, got(sem), "semantic by dev-a, default %q, %s, narrow below %d", def, p.name, narrowBelow)
+					require.Equal(t, wantA, got(sem), "semantic by dev-a, default %q, %s, %+v", def, p.name, tuning)
 				}
 				return nil
 			}))
@@ -191,11 +193,11 @@ func TestKeywordCandidates(t *testing.T) {
 		ids, err = warehouse.BulkInsertMessages(ctx, tx, msgs)
 		return err
 	}))
-	search := func(candidates int) []int64 {
+	search := func(candidates int, tuning warehouse.SearchTuning) []int64 {
 		var out []int64
 		require.NoError(t, db.InOrg(ctx, org.ID, func(tx pgx.Tx) error {
-			hits, err := warehouse.KeywordSearch(ctx, tx, org.ID, warehouse.Viewer{UserID: dev.ID, Role: dev.Role},
-				warehouse.KeywordQuery{Groups: [][]warehouse.TextMatch{{{Words: "deadlock"}}}, Candidates: candidates}, warehouse.SearchFilter{}, 5)
+			hits, err := warehouse.KeywordSearchTuned(ctx, tx, org.ID, warehouse.Viewer{UserID: dev.ID, Role: dev.Role},
+				warehouse.KeywordQuery{Groups: [][]warehouse.TextMatch{{{Words: "deadlock"}}}, Candidates: candidates}, warehouse.SearchFilter{}, 5, tuning)
 			for _, h := range hits {
 				out = append(out, h.MessageID)
 			}
@@ -203,6 +205,11 @@ func TestKeywordCandidates(t *testing.T) {
 		}))
 		return out
 	}
-	require.Equal(t, []int64{ids[0], ids[1], ids[2], ids[3], ids[4]}, search(0), "all 30 ranked: most mentions first")
-	require.Equal(t, []int64{ids[20], ids[21], ids[22], ids[23], ids[24]}, search(10), "the newest 10 ranked")
+	// From the viewer's conversations, from the org's messages, and from
+	// its newest three messages first.
+	for _, tuning := range []warehouse.SearchTuning{{NarrowConversations: 1000}, {NarrowConversations: -1, KeywordWindow: 1000},
+		{NarrowConversations: -1, KeywordWindow: 3}} {
+		require.Equal(t, []int64{ids[0], ids[1], ids[2], ids[3], ids[4]}, search(0, tuning), "all 30 ranked: most mentions first (%+v)", tuning)
+		require.Equal(t, []int64{ids[20], ids[21], ids[22], ids[23], ids[24]}, search(10, tuning), "the newest 10 ranked (%+v)", tuning)
+	}
 }
