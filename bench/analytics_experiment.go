@@ -199,27 +199,24 @@ var priceKinds = []string{"input", "output", "cache_read", "cache_write", "reaso
 
 // priceByTransform rewrites the cost expression analytics writes
 // ("(input * multiIf(startsWith(model, ?), ?, …, 0.) + output * … ) /
-// 1000000", prefixes longest first) into a lookup: the longest matching
-// prefix found once with arrayFirst, each price taken with transform. The
-// arguments are rebuilt from the original ones. A query without that
-// expression is left alone.
+// 1000000", prefixes longest first) into a lookup: each row's longest
+// matching prefix is found once with arrayFirst, as a column of the inner
+// query (cost) or an array mapped from usage_models (summary's lambda),
+// and each price is taken from it with transform. The arguments are
+// rebuilt from the original ones. A query without that expression is
+// left alone.
 func priceByTransform(q string, args []any) (string, []any) {
-	const head = "(input * multiIf("
+	const head, tail = "(input * multiIf(startsWith(model, ?)", ") / 1000000"
 	i := strings.Index(q, head)
 	if i < 0 {
 		return q, args
 	}
-	j := strings.Index(q[i:], ") / 1000000")
+	j := strings.Index(q[i:], tail)
 	if j < 0 {
 		return q, args
 	}
-	expr := q[i : i+j+len(") / 1000000")]
-	model, _, ok := strings.Cut(strings.TrimPrefix(expr[len(head):], "startsWith("), ",")
-	if !ok {
-		return q, args
-	}
-	before := strings.Count(q[:i], "?")
-	n := strings.Count(expr, "?")
+	end := i + j + len(tail)
+	before, n := strings.Count(q[:i], "?"), strings.Count(q[i:end], "?")
 	per := n / len(priceKinds) // prefix and price pairs per kind
 	if n%len(priceKinds) != 0 || per%2 != 0 || before+n > len(args) {
 		return q, args
@@ -232,9 +229,8 @@ func priceByTransform(q string, args []any) (string, []any) {
 		}
 		prefixes = append(prefixes, p)
 	}
-	first := "arrayFirst(p -> startsWith(" + model + ", p), ?)"
 	var terms []string
-	var newArgs []any
+	var priceArgs []any
 	for kind, col := range priceKinds {
 		prices := make([]float64, 0, per/2)
 		for k := 1; k < per; k += 2 {
@@ -244,9 +240,37 @@ func priceByTransform(q string, args []any) (string, []any) {
 			}
 			prices = append(prices, v)
 		}
-		terms = append(terms, col+" * transform("+first+", ?, ?, 0.)")
-		newArgs = append(newArgs, prefixes, prefixes, prices)
+		terms = append(terms, col+" * transform(price_prefix, ?, ?, 0.)")
+		priceArgs = append(priceArgs, prefixes, prices)
 	}
-	out := append(append(append([]any{}, args[:before]...), newArgs...), args[before+n:]...)
-	return q[:i] + "(" + strings.Join(terms, " + ") + ") / 1000000" + q[i+len(expr):], out
+	lookup := "(" + strings.Join(terms, " + ") + tail // tail closes the parenthesis
+	const lambda = "(model, input, output, cache_read, cache_write, reasoning) -> "
+	switch {
+	case strings.HasSuffix(q[:i], lambda):
+		// Summary: arraySum(lambda, usage_models, …): the lambda takes the
+		// prefixes instead of the models.
+		rest := strings.TrimLeft(q[end:], ", \n\t")
+		if !strings.HasPrefix(rest, "usage_models,") {
+			return q, args
+		}
+		after := q[len(q)-len(rest)+len("usage_models,"):]
+		out := q[:i-len(lambda)] + "(price_prefix, input, output, cache_read, cache_write, reasoning) -> " + lookup +
+			", arrayMap(m -> arrayFirst(p -> startsWith(m, p), ?), usage_models)," + after
+		return out, concatArgs(args[:before], priceArgs, []any{prefixes}, args[before+n:])
+	case strings.Contains(q[end:], "started_at, model,"):
+		// Cost: the inner query computes the prefix once per row.
+		k := end + strings.Index(q[end:], "started_at, model,") + len("started_at, model")
+		mid := strings.Count(q[end:k], "?")
+		out := q[:i] + lookup + q[end:k] + ", arrayFirst(p -> startsWith(model, p), ?) AS price_prefix" + q[k:]
+		return out, concatArgs(args[:before], priceArgs, args[before+n:before+n+mid], []any{prefixes}, args[before+n+mid:])
+	}
+	return q, args
+}
+
+func concatArgs(parts ...[]any) []any {
+	var out []any
+	for _, p := range parts {
+		out = append(out, p...)
+	}
+	return out
 }
