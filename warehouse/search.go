@@ -147,12 +147,12 @@ type searchTuning struct {
 	// are then fewer than the candidates a search would otherwise check.
 	narrowConversations int
 	// keywordWindow is how many of the org's newest messages a keyword
-	// search of a viewer who cannot see everything reads backwards before
-	// it turns to the full-text index for the older ones.
-	keywordWindow int
+	// search of a viewer who cannot see everything reads backwards first,
+	// and keywordDeep how many more when they held a common word's matches.
+	keywordWindow, keywordDeep int
 }
 
-var defaultTuning = searchTuning{narrowConversations: 1000, keywordWindow: 16000}
+var defaultTuning = searchTuning{narrowConversations: 1000, keywordWindow: 2000, keywordDeep: 16000}
 
 // openSearch sets a search transaction up and looks its scope up. No JIT
 // compilation: the keyword SQL's cost estimates pass jit_above_cost, and
@@ -352,30 +352,48 @@ func keywordSearch(ctx context.Context, q Querier, orgID uuid.UUID, v Viewer, kq
 	// Some conversations are hidden from the viewer, and Postgres cannot
 	// estimate how many: the newest matches are collected here, newest
 	// first, up to a pool sized by the share of the org the viewer sees,
-	// each checked; the first `candidates` visible ones are ranked. A query
-	// with words first reads the org's newest t.keywordWindow messages
-	// backwards, checking the words of each (a common word fills the pool
-	// after a few thousand rows); the older ones, or all for a query of
-	// exact substrings, come from the indexes, and then the terms are rare
-	// enough for that to be cheap. Postgres cannot choose this itself: row-
-	// level security's condition makes it underestimate how many messages a
-	// word matches, and it chose the index for common words.
+	// each checked; the first `candidates` visible ones are ranked.
+	//
+	// A query with words first reads the org's newest t.keywordWindow
+	// messages backwards, checking the words of each. If they hold enough
+	// matches (at least 2%: a common word), it reads on backwards, at most
+	// t.keywordDeep messages more, which fills the pool of a common word.
+	// The rest, or all for a query of exact substrings, comes from the
+	// indexes: the terms are then rare enough for that to be cheap.
+	// Postgres cannot choose this itself: row-level security's condition
+	// makes it underestimate how many messages a word matches, and it chose
+	// the index for common words.
 	pool := int(min(float64(candidates)*1.25/max(scope.share, 0.01), float64(20*candidates)))
-	var lo *int64
+	var lo1, lo2 *int64
 	if hasWords(kq) {
-		if err := q.QueryRow(ctx, `select (select id from messages where org_id = $1 order by id desc offset $2 limit 1)`, orgID, t.keywordWindow-1).Scan(&lo); err != nil {
+		err := q.QueryRow(ctx, `select (select id from messages where org_id = $1 order by id desc offset $2 limit 1),
+				(select id from messages where org_id = $1 order by id desc offset $3 limit 1)`,
+			orgID, t.keywordWindow-1, t.keywordWindow+t.keywordDeep-1).Scan(&lo1, &lo2)
+		if err != nil {
 			return nil, fmt.Errorf("search messages: %w", translate(err))
 		}
 	}
 	var ids []int64
-	collect := func(window string, n int) (int, error) {
+	found := 0
+	// collect adds the newest n matches with ids below before (nil: any)
+	// and from from on (nil: any); backward forces reading the primary key
+	// backwards.
+	collect := func(before, from *int64, n int, backward bool) error {
 		b := &sqlBuilder{args: []any{orgID}}
 		where, _, err := keywordConditions(b, kq, f)
 		if err != nil {
-			return 0, err
+			return err
 		}
-		if lo != nil {
-			where = append(where, "m.id "+window+" "+b.param(*lo))
+		if before != nil {
+			where = append(where, "m.id < "+b.param(*before))
+		}
+		if from != nil {
+			where = append(where, "m.id >= "+b.param(*from))
+		}
+		if backward {
+			if err := setScans(ctx, q, false); err != nil {
+				return err
+			}
 		}
 		rows, err := q.Query(ctx, `select m.id, `+b.inScope(scope, f, "m")+`
 			from messages m
@@ -383,37 +401,44 @@ func keywordSearch(ctx context.Context, q Querier, orgID uuid.UUID, v Viewer, kq
 			order by m.id desc
 			limit `+b.param(n), b.args...)
 		if err != nil {
-			return 0, fmt.Errorf("search messages: %w", translate(err))
+			return fmt.Errorf("search messages: %w", translate(err))
 		}
-		defer rows.Close()
-		found := 0
 		for rows.Next() {
 			var id int64
 			var visible bool
 			if err := rows.Scan(&id, &visible); err != nil {
-				return 0, fmt.Errorf("search messages: %w", translate(err))
+				rows.Close()
+				return fmt.Errorf("search messages: %w", translate(err))
 			}
 			found++
 			if visible && len(ids) < candidates {
 				ids = append(ids, id)
 			}
 		}
-		return found, translate(rows.Err())
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("search messages: %w", translate(err))
+		}
+		if backward {
+			return setScans(ctx, q, true)
+		}
+		return nil
 	}
-	found := 0
-	if lo != nil {
-		if err := setScans(ctx, q, false); err != nil {
+	var rest *int64 // the older part still to search
+	if lo1 != nil {
+		if err := collect(nil, lo1, pool, true); err != nil {
 			return nil, err
 		}
-		if found, err = collect(">=", pool); err != nil {
-			return nil, err
-		}
-		if err := setScans(ctx, q, true); err != nil {
-			return nil, err
+		rest = lo1
+		if found < pool && found*50 >= t.keywordWindow {
+			if err := collect(lo1, lo2, pool-found, true); err != nil {
+				return nil, err
+			}
+			rest = lo2
 		}
 	}
-	if found < pool {
-		if _, err := collect("<", pool-found); err != nil {
+	if found < pool && (lo1 == nil || rest != nil) {
+		if err := collect(rest, nil, pool-found, false); err != nil {
 			return nil, err
 		}
 	}

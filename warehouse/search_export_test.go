@@ -8,15 +8,16 @@ import (
 
 // SearchTuning overrides the sizes that decide how a search runs, so that
 // tests with a few rows reach every way: NarrowConversations -1 never
-// searches from the viewer's conversations, KeywordWindow 1 reads one
-// message backwards before turning to the full-text index.
+// searches from the viewer's conversations, KeywordWindow and KeywordDeep
+// are the messages read backwards first and then.
 type SearchTuning struct {
 	NarrowConversations int
 	KeywordWindow       int
+	KeywordDeep         int
 }
 
 func (t SearchTuning) tuning() searchTuning {
-	return searchTuning{narrowConversations: t.NarrowConversations, keywordWindow: t.KeywordWindow}
+	return searchTuning{narrowConversations: t.NarrowConversations, keywordWindow: t.KeywordWindow, keywordDeep: t.KeywordDeep}
 }
 
 func KeywordSearchTuned(ctx context.Context, q Querier, orgID uuid.UUID, v Viewer, kq KeywordQuery, f SearchFilter, limit int, t SearchTuning) ([]MessageHit, error) {

@@ -128,8 +128,8 @@ func TestSearchVisibility(t *testing.T) {
 				// viewer sees (all of them here), and from the org's messages
 				// and vectors checking each candidate, with the newest
 				// messages read first (a window of 3) or not.
-				for _, tuning := range []warehouse.SearchTuning{{NarrowConversations: 1000}, {NarrowConversations: -1, KeywordWindow: 3},
-					{NarrowConversations: -1, KeywordWindow: 1000}} {
+				for _, tuning := range []warehouse.SearchTuning{{NarrowConversations: 1000}, {NarrowConversations: -1, KeywordWindow: 3, KeywordDeep: 5},
+					{NarrowConversations: -1, KeywordWindow: 1, KeywordDeep: 1}, {NarrowConversations: -1, KeywordWindow: 1000, KeywordDeep: 1000}} {
 					kw, err := warehouse.KeywordSearchTuned(ctx, tx, org.ID, v, warehouse.KeywordQuery{Groups: [][]warehouse.TextMatch{{{Words: "visibility probe"}}}},
 						warehouse.SearchFilter{}, 100, tuning)
 					require.NoError(t, err)
@@ -205,10 +205,11 @@ func TestKeywordCandidates(t *testing.T) {
 		}))
 		return out
 	}
-	// From the viewer's conversations, from the org's messages, and from
-	// its newest three messages first.
-	for _, tuning := range []warehouse.SearchTuning{{NarrowConversations: 1000}, {NarrowConversations: -1, KeywordWindow: 1000},
-		{NarrowConversations: -1, KeywordWindow: 3}} {
+	// From the viewer's conversations, from the org's messages, from its
+	// newest three messages and four more first, and from its newest three
+	// and all others backwards (every message matches: a common word).
+	for _, tuning := range []warehouse.SearchTuning{{NarrowConversations: 1000}, {NarrowConversations: -1, KeywordWindow: 1000, KeywordDeep: 1000},
+		{NarrowConversations: -1, KeywordWindow: 3, KeywordDeep: 4}, {NarrowConversations: -1, KeywordWindow: 3, KeywordDeep: 40}} {
 		require.Equal(t, []int64{ids[0], ids[1], ids[2], ids[3], ids[4]}, search(0, tuning), "all 30 ranked: most mentions first (%+v)", tuning)
 		require.Equal(t, []int64{ids[20], ids[21], ids[22], ids[23], ids[24]}, search(10, tuning), "the newest 10 ranked (%+v)", tuning)
 	}
