@@ -74,7 +74,7 @@ func narrowViewer(o *PlanOrg) PlanUser {
 
 // runRecall compares warehouse.SemanticSearch through the HNSW index
 // (Exact=false, with the service's settings: search.SemanticCandidates
-// candidates, ef_search 200, iterative scan) with the exact scan, on the
+// candidates, ef_search as many, iterative scan) with the exact scan, on the
 // message ids of the top 10, for the largest org as each of recallViewers
 // and a mid-size org as an admin.
 func runRecall(ctx context.Context, cfg *Config, b *benchDB, p *Plan) ([]RecallResult, error) {
