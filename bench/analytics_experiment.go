@@ -79,7 +79,7 @@ var analyticsExperiments = []struct {
 	{change: "`SETTINGS do_not_merge_across_partitions_select_final = 1` on every statement with FINAL", same: true,
 		metrics: []string{"productivity", "cost", "summary"},
 		rewrite: withFinalSettings},
-	{change: "prices looked up once per row: `arrayFirst` finds the model's prefix, `transform` its five prices (instead of five `multiIf`s over every prefix)", same: true,
+	{change: "prices looked up per model: `extract(model, '^(prefixes, longest first)')` finds the prefix, `transform` its five prices (instead of five `multiIf`s testing every prefix on every row)", same: true,
 		metrics: []string{"cost", "cost:model", "summary"}, rewriteArgs: priceByTransform},
 	{change: "without FINAL (diagnostic: re-projected rows count twice)", same: false,
 		metrics: []string{"productivity", "cost", "summary"},
@@ -199,12 +199,14 @@ var priceKinds = []string{"input", "output", "cache_read", "cache_write", "reaso
 
 // priceByTransform rewrites the cost expression analytics writes
 // ("(input * multiIf(startsWith(model, ?), ?, …, 0.) + output * … ) /
-// 1000000", prefixes longest first) into a lookup: each row's longest
-// matching prefix is found once with arrayFirst, as a column of the inner
-// query (cost) or an array mapped from usage_models (summary's lambda),
-// and each price is taken from it with transform. The arguments are
-// rebuilt from the original ones. A query without that expression is
-// left alone.
+// 1000000", prefixes longest first) into a lookup: the longest matching
+// prefix is extracted with one regular expression (prefixes longest first,
+// so the first alternative that matches is the longest), and each price
+// is taken from it with transform. On cost's LowCardinality model column
+// both functions run once per distinct model rather than once per row;
+// summary's lambda gets the extracted prefixes (arrayMap) instead of the
+// models. The arguments are rebuilt from the original ones; a query
+// without that expression is left alone.
 func priceByTransform(q string, args []any) (string, []any) {
 	const head, tail = "(input * multiIf(startsWith(model, ?)", ") / 1000000"
 	i := strings.Index(q, head)
@@ -222,12 +224,19 @@ func priceByTransform(q string, args []any) (string, []any) {
 		return q, args
 	}
 	prefixes := make([]string, 0, per/2)
+	quoted := make([]string, 0, per/2)
 	for k := 0; k < per; k += 2 {
 		p, ok := args[before+k].(string)
 		if !ok {
 			return q, args
 		}
-		prefixes = append(prefixes, p)
+		prefixes, quoted = append(prefixes, p), append(quoted, regexp.QuoteMeta(p))
+	}
+	re := "^(" + strings.Join(quoted, "|") + ")"
+	lambda := strings.HasSuffix(q[:i], priceLambda)
+	prefix, prefixArgs := "extract(model, ?)", []any{re}
+	if lambda {
+		prefix, prefixArgs = "price_prefix", nil
 	}
 	var terms []string
 	var priceArgs []any
@@ -240,32 +249,28 @@ func priceByTransform(q string, args []any) (string, []any) {
 			}
 			prices = append(prices, v)
 		}
-		terms = append(terms, col+" * transform(price_prefix, ?, ?, 0.)")
+		terms = append(terms, col+" * transform("+prefix+", ?, ?, 0.)")
+		priceArgs = append(priceArgs, prefixArgs...)
 		priceArgs = append(priceArgs, prefixes, prices)
 	}
 	lookup := "(" + strings.Join(terms, " + ") + tail // tail closes the parenthesis
-	const lambda = "(model, input, output, cache_read, cache_write, reasoning) -> "
-	switch {
-	case strings.HasSuffix(q[:i], lambda):
-		// Summary: arraySum(lambda, usage_models, …): the lambda takes the
-		// prefixes instead of the models.
-		rest := strings.TrimLeft(q[end:], ", \n\t")
-		if !strings.HasPrefix(rest, "usage_models,") {
-			return q, args
-		}
-		after := q[len(q)-len(rest)+len("usage_models,"):]
-		out := q[:i-len(lambda)] + "(price_prefix, input, output, cache_read, cache_write, reasoning) -> " + lookup +
-			", arrayMap(m -> arrayFirst(p -> startsWith(m, p), ?), usage_models)," + after
-		return out, concatArgs(args[:before], priceArgs, []any{prefixes}, args[before+n:])
-	case strings.Contains(q[end:], "started_at, model,"):
-		// Cost: the inner query computes the prefix once per row.
-		k := end + strings.Index(q[end:], "started_at, model,") + len("started_at, model")
-		mid := strings.Count(q[end:k], "?")
-		out := q[:i] + lookup + q[end:k] + ", arrayFirst(p -> startsWith(model, p), ?) AS price_prefix" + q[k:]
-		return out, concatArgs(args[:before], priceArgs, args[before+n:before+n+mid], []any{prefixes}, args[before+n+mid:])
+	if !lambda {
+		return q[:i] + lookup + q[end:], concatArgs(args[:before], priceArgs, args[before+n:])
 	}
-	return q, args
+	// Summary: arraySum(lambda, usage_models, …): the lambda takes the
+	// prefixes instead of the models.
+	rest := strings.TrimLeft(q[end:], ", \n\t")
+	if !strings.HasPrefix(rest, "usage_models,") {
+		return q, args
+	}
+	after := q[len(q)-len(rest)+len("usage_models,"):]
+	out := q[:i-len(priceLambda)] + "(price_prefix, input, output, cache_read, cache_write, reasoning) -> " + lookup +
+		", arrayMap(m -> extract(m, ?), usage_models)," + after
+	return out, concatArgs(args[:before], priceArgs, []any{re}, args[before+n:])
 }
+
+// priceLambda is how summary's arraySum lambda starts.
+const priceLambda = "(model, input, output, cache_read, cache_write, reasoning) -> "
 
 func concatArgs(parts ...[]any) []any {
 	var out []any

@@ -154,7 +154,7 @@ func writeAnalyticsLatency(b *strings.Builder, a *AnalyticsResult) {
 			t.Warm.P50, t.Warm.P95, t.Warm.P99, cpuOf(t.WarmCPU), yes(t.Warm.P95 < targetMetricP95MS), t.Check)
 	}
 	w("\n")
-	w("*Warm CPU* is the CPU time the benchmark process (chDB's threads included) spent per warm run: the work a run needs whatever else the machine does. On an idle machine its wall time would lie between that divided by the threads it ran on (at most %s) and that.\n\n", a.Settings["max_threads"])
+	w("*Warm CPU* is the CPU time the benchmark process (chDB's threads included) spent per warm run: the work a run needs, less sensitive to other work than wall time but not immune to it (on this VM, busy neighbours slow every instruction). On an idle machine a run's wall time would lie between that divided by the threads it ran on (at most %s) and that.\n\n", a.Settings["max_threads"])
 	var mgr []MetricTiming
 	for _, t := range a.Timings {
 		if t.Scope == "manager" {
@@ -314,11 +314,11 @@ func writeAnalyticsFindings(b *strings.Builder, a *AnalyticsResult) {
 	if len(prices) > 0 {
 		n := len(analytics.DefaultPrices().Models)
 		w("1. **Pricing every row.** Cost and summary price each conversation's tokens row by row with `PriceTable.costSQL`: a `multiIf` over the %d price prefixes for each of the five token kinds, up to %d `startsWith` per conversation and model. With a one-model price table (a diagnostic) the same metrics take: %s. ", n, 5*n, strings.Join(prices, "; "))
+		w("The work is the prefix matching, row by row (`startsWith` is shared by the five `multiIf`s, but each still tests every prefix on every row). **Fix** (`analytics/prices.go` `costSQL`, and summary's call in `summary.go`): match once per distinct model. `model` is `LowCardinality`, and ClickHouse runs ordinary functions of such a column once per distinct value, so `transform(extract(model, ?), ?, ?, 0.)` with the regular expression `^(p1|p2|…)` of the prefixes longest first (`regexp.QuoteMeta` each; the first alternative that matches is the longest prefix) and the arrays of prefixes and of that kind's prices costs next to nothing: `(input * transform(extract(model, ?), ?, ?, 0.) + output * … ) / 1000000`. Summary prices inside an `arraySum` lambda, where that does not hold: hand it `arrayMap(m -> extract(m, ?), usage_models)` instead of `usage_models` and look the prices up from the extracted prefix inside the lambda. (Finding the prefix with `arrayFirst(p -> startsWith(model, p), ?)` instead does not help: it too tests every prefix on every row.)")
 		if len(lookups) > 0 {
-			w("**Fix** (`analytics/prices.go` `costSQL`, used by cost and summary): find the longest matching prefix once, `arrayFirst(p -> startsWith(model, p), ?)` over the prefixes longest first, and take each kind's price with `transform(<that>, ?prefixes, ?prices, 0.)`: `(input * transform(…) + output * transform(…) + …) / 1000000`, the same arguments for every kind's prefixes, so ClickHouse computes the prefix once. Measured by rewriting the statements' SQL and arguments on the fly (the numbers identical): %s.\n", strings.Join(lookups, "; "))
-		} else {
-			w("**Fix** (`analytics/prices.go` `costSQL`): find the longest matching prefix once per row (`arrayFirst(p -> startsWith(model, p), ?)`) and take each price with `transform`.\n")
+			w(" Measured by rewriting the statements' SQL and arguments that way on the fly (same numbers): %s.", strings.Join(lookups, "; "))
 		}
+		w("\n")
 	}
 	var merged, noFinal []string
 	var changes []float64
