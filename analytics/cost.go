@@ -69,6 +69,7 @@ type costRow struct {
 	Reasoning     uint64    `ch:"reasoning_tokens"`
 	Cost          float64   `ch:"cost"`
 	Linked        uint64    `ch:"linked_commits"`
+	Unpriced      []string  `ch:"unpriced"`
 }
 
 func (r costRow) counts() CostCounts {
@@ -95,17 +96,18 @@ func (m *Metrics) cost(ctx context.Context, w Window, s Scope, groupBy string) (
 	conv := where(s, "started_at", w).people(s, "user_id").repo(s)
 	// One row per conversation and model (ARRAY JOIN of the usage
 	// arrays); conversations count once per key, however many models.
+	// The models without a price are collected in the same pass.
 	q := `SELECT ` + key + ` AS key, toMonday(started_at) AS week, grouping(key, week) AS level,
 			uniqExact(conversation_id) AS conversations, sum(input) AS input_tokens, sum(output) AS output_tokens,
 			sum(cache_read) AS cache_read_tokens, sum(cache_write) AS cache_write_tokens, sum(reasoning) AS reasoning_tokens,
-			sum(` + price + `) AS cost
+			sum(` + price + `) AS cost, arraySort(groupUniqArrayIf(model, NOT ` + priced + `)) AS unpriced
 		FROM (SELECT conversation_id, user_id, tool, started_at, model, input, output, cache_read, cache_write, reasoning
 			FROM conversation_events FINAL
 			ARRAY JOIN usage_models AS model, usage_input_tokens AS input, usage_output_tokens AS output,
 				usage_cache_read_tokens AS cache_read, usage_cache_write_tokens AS cache_write, usage_reasoning_tokens AS reasoning
 			WHERE ` + conv.String() + `)
 		GROUP BY GROUPING SETS ((key, week), (key))`
-	args := append(append(slices.Clone(keyArgs), priceArgs...), conv.args...)
+	args := append(append(append(slices.Clone(keyArgs), priceArgs...), pricedArgs...), conv.args...)
 	var rows []costRow
 	if err := m.CH.Select(ctx, &rows, q, args...); err != nil {
 		return nil, fmt.Errorf("cost: tokens: %w", err)
@@ -123,6 +125,12 @@ func (m *Metrics) cost(ctx context.Context, w Window, s Scope, groupBy string) (
 			out.Groups = append(out.Groups, CostGroup{Key: name, CostCounts: r.counts()})
 		case groupBy == "" && r.Level == 1:
 			out.CostCounts = r.counts()
+			for _, name := range r.Unpriced {
+				if name == "" {
+					name = "(unknown model)"
+				}
+				out.Unpriced = append(out.Unpriced, name)
+			}
 		case groupBy == "" && r.Level == 0:
 			weeks[r.Week.Format(time.DateOnly)] = &CostWeek{Week: r.Week.Format(time.DateOnly), CostCounts: r.counts()}
 		}
@@ -173,21 +181,6 @@ func (m *Metrics) cost(ctx context.Context, w Window, s Scope, groupBy string) (
 		out.Weeks = append(out.Weeks, *wk)
 	}
 
-	var unpriced []struct {
-		Model string `ch:"model"`
-	}
-	err = m.CH.Select(ctx, &unpriced, `SELECT DISTINCT model FROM conversation_events FINAL ARRAY JOIN usage_models AS model
-		WHERE `+conv.String()+` AND NOT `+priced+` ORDER BY model`, append(slices.Clone(conv.args), pricedArgs...)...)
-	if err != nil {
-		return nil, fmt.Errorf("cost: unpriced models: %w", err)
-	}
-	for _, u := range unpriced {
-		name := u.Model
-		if name == "" {
-			name = "(unknown model)"
-		}
-		out.Unpriced = append(out.Unpriced, name)
-	}
 	return out, nil
 }
 

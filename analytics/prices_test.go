@@ -38,11 +38,11 @@ func TestPriceTable(t *testing.T) {
 	require.Equal(t, analytics.Price{Input: 0.5, Output: 1}, p)
 
 	for body, want := range map[string]string{
-		`{"models": {"m": {"input": -1}}}`:   `model "m": input price -1 must be a number ≥ 0`,
-		`{"models": {"m": {"inptu": 1}}}`:    `unknown field "inptu"`,
-		`{"models": {" ": {"input": 1}}}`:    "a model prefix is empty",
-		`[1, 2]`:                             "expected {\"currency\"",
-		`{"models": {"m": {"input": "1"}}}`:  "cannot unmarshal string",
+		`{"models": {"m": {"input": -1}}}`:    `model "m": input price -1 must be a number ≥ 0`,
+		`{"models": {"m": {"inptu": 1}}}`:     `unknown field "inptu"`,
+		`{"models": {" ": {"input": 1}}}`:     "a model prefix is empty",
+		`[1, 2]`:                              "expected {\"currency\"",
+		`{"models": {"m": {"input": "1"}}}`:   "cannot unmarshal string",
 		`{"currency": "USD", "models": {}} x`: "", // trailing data after one object is ignored by the decoder
 	} {
 		_, err := analytics.ParsePriceTable([]byte(body))
