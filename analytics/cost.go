@@ -97,6 +97,12 @@ func (m *Metrics) cost(ctx context.Context, w Window, s Scope, groupBy string) (
 	// One row per conversation and model (ARRAY JOIN of the usage
 	// arrays); conversations count once per key, however many models.
 	// The models without a price are collected in the same pass.
+	// The whole scope's rows come from the same pass (sets (week) and ()),
+	// except for teams: a person in two teams would count twice.
+	sets := "((key, week), (key))"
+	if groupBy != "" && groupBy != "team" {
+		sets = "((key, week), (key), (week), ())"
+	}
 	q := `SELECT ` + key + ` AS key, toMonday(started_at) AS week, grouping(key, week) AS level,
 			uniqExact(conversation_id) AS conversations, sum(input) AS input_tokens, sum(output) AS output_tokens,
 			sum(cache_read) AS cache_read_tokens, sum(cache_write) AS cache_write_tokens, sum(reasoning) AS reasoning_tokens,
@@ -106,7 +112,7 @@ func (m *Metrics) cost(ctx context.Context, w Window, s Scope, groupBy string) (
 			ARRAY JOIN usage_models AS model, usage_input_tokens AS input, usage_output_tokens AS output,
 				usage_cache_read_tokens AS cache_read, usage_cache_write_tokens AS cache_write, usage_reasoning_tokens AS reasoning
 			WHERE ` + conv.String() + `)
-		GROUP BY GROUPING SETS ((key, week), (key))`
+		GROUP BY GROUPING SETS ` + sets
 	args := append(append(append(slices.Clone(keyArgs), priceArgs...), pricedArgs...), conv.args...)
 	var rows []costRow
 	if err := m.CH.Select(ctx, &rows, q, args...); err != nil {
@@ -114,6 +120,10 @@ func (m *Metrics) cost(ctx context.Context, w Window, s Scope, groupBy string) (
 	}
 	weeks := map[string]*CostWeek{}
 	for _, r := range rows {
+		// grouping(key, week): 0 per key and week, 1 per key, 2 per week, 3
+		// in all; without a group the key is the same for every row.
+		total := (groupBy == "" && r.Level == 1) || r.Level == 3
+		week := (groupBy == "" && r.Level == 0) || r.Level == 2
 		switch {
 		case groupBy != "" && r.Level == 1:
 			name := r.Key
@@ -123,7 +133,7 @@ func (m *Metrics) cost(ctx context.Context, w Window, s Scope, groupBy string) (
 				}
 			}
 			out.Groups = append(out.Groups, CostGroup{Key: name, CostCounts: r.counts()})
-		case groupBy == "" && r.Level == 1:
+		case total:
 			out.CostCounts = r.counts()
 			for _, name := range r.Unpriced {
 				if name == "" {
@@ -131,27 +141,26 @@ func (m *Metrics) cost(ctx context.Context, w Window, s Scope, groupBy string) (
 				}
 				out.Unpriced = append(out.Unpriced, name)
 			}
-		case groupBy == "" && r.Level == 0:
+		case week:
 			weeks[r.Week.Format(time.DateOnly)] = &CostWeek{Week: r.Week.Format(time.DateOnly), CostCounts: r.counts()}
 		}
 	}
-	if groupBy != "" {
-		// The window's and the weeks' totals come from the ungrouped query:
-		// a team split counts a person in two teams twice.
+	slices.SortStableFunc(out.Groups, func(a, b CostGroup) int {
+		if a.Cost != b.Cost {
+			if a.Cost > b.Cost {
+				return -1
+			}
+			return 1
+		}
+		return strings.Compare(a.Key, b.Key)
+	})
+	if groupBy == "team" {
+		// The window's and the weeks' totals come from the ungrouped query.
 		all, err := m.cost(ctx, w, s, "")
 		if err != nil {
 			return nil, err
 		}
 		all.GroupBy, all.Groups = groupBy, out.Groups
-		slices.SortStableFunc(all.Groups, func(a, b CostGroup) int {
-			if a.Cost != b.Cost {
-				if a.Cost > b.Cost {
-					return -1
-				}
-				return 1
-			}
-			return strings.Compare(a.Key, b.Key)
-		})
 		return all, nil
 	}
 

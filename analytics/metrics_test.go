@@ -228,6 +228,20 @@ func TestMetricsExactValues(t *testing.T) {
 		require.InDeltaMapValues(t, map[string]float64{"claude-sonnet-4-5": 0.0165, "gpt-5-codex": 0.0075,
 			"claude-opus-4-5-20251101": 0.003, "mystery-1": 0}, models, 1e-9)
 		require.Equal(t, "claude-sonnet-4-5", byModel.Groups[0].Key, "most expensive first")
+		// The whole scope's numbers do not depend on the split.
+		for _, split := range []*analytics.Cost{byModel, get(analytics.MetricCost, "team").(*analytics.Cost)} {
+			require.Equal(t, c.Unpriced, split.Unpriced)
+			require.Equal(t, c.LinkedCommits, split.LinkedCommits)
+			require.Len(t, split.Weeks, len(c.Weeks))
+			for i := range c.Weeks {
+				require.InDelta(t, c.Weeks[i].Cost, split.Weeks[i].Cost, 1e-9)
+				require.Equal(t, c.Weeks[i].InputTokens, split.Weeks[i].InputTokens)
+				require.Equal(t, c.Weeks[i].Conversations, split.Weeks[i].Conversations)
+			}
+			got := split.CostCounts
+			got.Cost = c.Cost
+			require.Equal(t, c.CostCounts, got)
+		}
 	})
 
 	t.Run("adoption", func(t *testing.T) {
