@@ -287,16 +287,35 @@ func writeAnalyticsFindings(b *strings.Builder, a *AnalyticsResult) {
 
 	w("1. **Statements run one after another.** Every metric is 3 to 6 ClickHouse statements (the table above), run in sequence, and chDB runs one statement at a time anyway; each statement that reads `conversation_events FINAL` or computes the live links (`argMax(linked, version)` grouped over the window's `link_events`) costs tens to hundreds of milliseconds for this org. The costs add up: no single statement is the whole story.\n")
 
-	if pu, p := a.timingOf(analytics.MetricProductivity, "user", "admin", 90), a.timingOf(analytics.MetricProductivity, "", "admin", 90); pu != nil && p != nil && len(pu.Statements) >= 6 {
-		w("1. **Grouped metrics compute everything twice.** `productivity by user` runs the three productivity statements without a group (%.0f ms of its statements' warm p50) and then again grouped by user (%.0f ms); ",
-			statementsSum(pu, 0)-statementsSum(pu, 3), statementsSum(pu, 3))
-		if cm := a.timingOf(analytics.MetricCost, "model", "admin", 90); cm != nil && len(cm.Statements) >= 2 {
-			w("`cost by model` runs its token statement grouped by model (%.0f ms) and then the whole ungrouped cost metric again (%.0f ms). ", cm.Statements[0].P50, statementsSum(cm, 1))
-		}
-		w("**Fix** (`analytics/productivity.go` `productivity`, `analytics/cost.go` `cost`): for the groupings that put every row in exactly one group (productivity by user or repo; cost by user, tool or model), add `(week)` and `()` to each grouped statement's `GROUPING SETS` and read the whole scope's rows (`grouping()` levels of those sets) from the same result, instead of the ungrouped pass; keep the two passes only for `team`, whose `arrayJoin` counts a person in two teams twice. That removes the ungrouped pass's time from these two metrics.\n")
+	var twice, files []string
+	if pu, p := a.timingOf(analytics.MetricProductivity, "user", "admin", 90), a.timingOf(analytics.MetricProductivity, "", "admin", 90); pu != nil && p != nil &&
+		len(p.Statements) > 0 && len(pu.Statements) >= 2*len(p.Statements) {
+		n := len(p.Statements)
+		twice = append(twice, fmt.Sprintf("`productivity by user` runs the %d productivity statements without a group (%.0f ms of its statements' warm p50) and then again grouped by user (%.0f ms)",
+			n, statementsSum(pu, 0)-statementsSum(pu, n), statementsSum(pu, n)))
+		files = append(files, "`analytics/productivity.go` `productivity`")
 	}
-	if c := a.timingOf(analytics.MetricCost, "", "admin", 90); c != nil && len(c.Statements) >= 3 {
-		w("1. **Cost reads the conversations twice.** Its statement 3 (%.0f ms warm p50) reads `conversation_events FINAL` again only to list the models without a price. **Fix** (`analytics/cost.go`): add a `(model)` set to the token statement's `GROUPING SETS` (or, with the fix above, use the model rows) and list the unpriced models in Go with `PriceTable.Lookup`; the third statement goes.\n", c.Statements[2].P50)
+	if cm, c := a.timingOf(analytics.MetricCost, "model", "admin", 90), a.timingOf(analytics.MetricCost, "", "admin", 90); cm != nil && c != nil &&
+		len(c.Statements) > 0 && len(cm.Statements) > len(c.Statements) {
+		twice = append(twice, fmt.Sprintf("`cost by model` runs its token statement grouped by model (%.0f ms) and then the whole ungrouped cost metric again (%.0f ms)",
+			cm.Statements[0].P50, statementsSum(cm, 1)))
+		files = append(files, "`analytics/cost.go` `cost`")
+	}
+	if len(twice) > 0 {
+		w("1. **Grouped metrics compute everything twice.** %s. **Fix** (%s): for the groupings that put every row in exactly one group (user, repo, tool, model), add `(week)` and `()` to each grouped statement's `GROUPING SETS` and read the whole scope's rows (`grouping()` levels of those sets) from the same result, instead of the ungrouped pass; keep the two passes only for `team`, whose `arrayJoin` counts a person in two teams twice. That removes the ungrouped pass's time.\n",
+			strings.Join(twice, "; "), strings.Join(files, ", "))
+	}
+	if c := a.timingOf(analytics.MetricCost, "", "admin", 90); c != nil {
+		var reads []int
+		for i, st := range c.Statements {
+			if strings.HasPrefix(st.Label, analytics.TableConversationEvents) {
+				reads = append(reads, i)
+			}
+		}
+		if len(reads) >= 2 {
+			k := reads[len(reads)-1]
+			w("1. **Cost reads the conversations twice.** Its statement %d (%.0f ms warm p50) reads `conversation_events FINAL` again only to list the models without a price. **Fix** (`analytics/cost.go`): collect them in the token statement's pass and list them with `PriceTable.Lookup`; the statement goes.\n", k+1, c.Statements[k].P50)
+		}
 	}
 	var prices, lookups []string
 	for _, e := range a.Experiments {
