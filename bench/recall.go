@@ -74,7 +74,7 @@ func narrowViewer(o *PlanOrg) PlanUser {
 
 // runRecall compares warehouse.SemanticSearch through the HNSW index
 // (Exact=false, with the service's settings: search.SemanticCandidates
-// candidates, ef_search as many, iterative scan) with the exact scan, on the
+// candidates, ef_search 40, iterative scan) with the exact scan, on the
 // message ids of the top 10, for the largest org as each of recallViewers
 // and a mid-size org as an admin.
 func runRecall(ctx context.Context, cfg *Config, b *benchDB, p *Plan) ([]RecallResult, error) {
@@ -123,7 +123,7 @@ func runRecall(ctx context.Context, cfg *Config, b *benchDB, p *Plan) ([]RecallR
 					err := b.db.InOrg(ctx, target.o.ID, func(tx pgx.Tx) error {
 						var err error
 						hits, err = warehouse.SemanticSearch(ctx, tx, target.o.ID, viewer, warehouse.SemanticQuery{
-							Model: "use-lite", Dims: 512, Vector: q.Vector, Exact: exact, Candidates: candidates}, warehouse.SearchFilter{}, 100)
+							Model: "use-lite", Dims: 512, Vector: q.Vector, Exact: exact, Candidates: candidates}, warehouse.SearchFilter{}, candidates)
 						return err
 					})
 					ms := float64(time.Since(t0).Microseconds()) / 1000

@@ -608,10 +608,11 @@ func semanticSearch(ctx context.Context, q Querier, orgID uuid.UUID, v Viewer, s
 	// of the index and for viewers who see a small part of their org.
 	// relaxed_order may return them slightly out of order: they are sorted
 	// again by distance below.
-	// ef_search, the graph's candidate list, is the number of candidates:
-	// 200 took twice as long for no recall at 100 candidates.
+	// ef_search, the graph's candidate list, is pgvector's default (40);
+	// the iterative scan extends it as needed. 200, and even as many as the
+	// candidates, took up to twice as long for the same recall.
 	candidates := max(sq.Candidates, limit)
-	settings := `, set_config('hnsw.ef_search', '` + strconv.Itoa(candidates) + `', true), set_config('hnsw.iterative_scan', 'relaxed_order', true),
+	settings := `, set_config('hnsw.ef_search', '40', true), set_config('hnsw.iterative_scan', 'relaxed_order', true),
 		set_config('hnsw.max_scan_tuples', '40000', true)`
 	if sq.Exact {
 		settings = ""
