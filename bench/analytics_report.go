@@ -130,7 +130,7 @@ func writeAnalytics(b *strings.Builder, a *AnalyticsResult) {
 	writeProjectionLag(b, a)
 
 	w("### Method notes (analytics)\n\n")
-	w("- Wall time around `Metrics.Get` in the benchmark process; chDB is embedded (no network), runs one statement at a time and each with up to `max_threads` threads. Percentiles are nearest-rank; warm runs are %d consecutive calls after the cold ones.\n", warmRuns)
+	w("- Wall time around `Metrics.Get` in the benchmark process; chDB is embedded (no network), runs one statement at a time and each with up to `max_threads` threads. Percentiles are nearest-rank. All cold runs come first, then the disk-cold ones, then %d warm runs per cell; each phase goes round-robin over the cells (metric × window × viewer), so that a burst of other work on the machine hits every cell alike. ClickHouse's caches hold the whole working set of all cells during the warm phase.\n", warmRuns)
 	w("- **Cold** (%d runs per cell) means each run follows `SYSTEM DROP` of %s. The **OS page cache is not dropped** for these: the data files stay in memory, as on a server that has been running. **Disk-cold** (%d runs per cell) also evicts the chDB data files from the OS page cache first (`posix_fadvise(POSIX_FADV_DONTNEED)` on every file of the data directory; only these files, so other processes keep their caches): the first dashboard load after a restart.\n",
 		coldRuns, strings.Join(a.ColdCaches, ", "), diskRuns)
 	w("- Warm runs keep ClickHouse's defaults: the query cache is off (`use_query_cache` 0), so every run computes its result; the query condition cache is on, as on a server.\n")

@@ -122,80 +122,109 @@ func measureMetrics(ctx context.Context, cfg *Config, ch warehouse.ClickHouse, d
 		cells = append(cells, cell{"admin", admin, days, coldRuns, warmRuns, res.Evicted})
 	}
 	cells = append(cells, cell{"manager", manager, 90, 3, 20, false})
-	res.Timings = nil
+	// Every cell's runs are spread over the whole measurement, round-robin
+	// across the cells, so a burst of other work on the machine hits all
+	// cells alike instead of ruining one.
+	type state struct {
+		c          cell
+		req        analytics.MetricRequest
+		t          MetricTiming
+		cold, disk []float64
+		warm, cpu  []float64
+		statements map[int][]float64
+		labels     []string
+		others     []float64
+	}
+	var states []*state
 	for _, c := range cells {
 		for _, k := range analyticsCases {
-			req := analytics.MetricRequest{Metric: k.metric, GroupBy: k.groupBy, OrgID: o.ID, Viewer: c.viewer,
-				From: end.AddDate(0, 0, -c.days), To: end}
-			t := MetricTiming{Metric: k.metric, GroupBy: k.groupBy, Scope: c.scope, Days: c.days}
-			var cpu []float64
-			run := func() (float64, any, error) {
-				timed.take()
-				cpu0, start := processCPU(), time.Now()
-				out, err := m.Get(ctx, req)
-				ms := float64(time.Since(start).Microseconds()) / 1000
-				cpu = append(cpu, float64((processCPU()-cpu0).Microseconds())/1000)
-				return ms, out, err
-			}
-			var cold, disk, warm []float64
-			for range c.cold {
-				dropCaches(ctx, ch, res.ColdCaches)
-				ms, _, err := run()
-				if err != nil {
-					return fmt.Errorf("%s over %d days: %w", t.Name(), c.days, err)
-				}
-				cold = append(cold, ms)
-			}
-			for i := 0; c.disk && i < diskRuns; i++ {
-				dropCaches(ctx, ch, res.ColdCaches)
-				if err := evictFiles(dir); err != nil {
-					return err
-				}
-				ms, _, err := run()
-				if err != nil {
-					return fmt.Errorf("%s over %d days: %w", t.Name(), c.days, err)
-				}
-				disk = append(disk, ms)
-			}
-			cpu = nil
-			statements := map[int][]float64{}
-			var labels []string
-			var others []float64
-			for range c.warm {
-				ms, out, err := run()
-				if err != nil {
-					return fmt.Errorf("%s over %d days: %w", t.Name(), c.days, err)
-				}
-				warm = append(warm, ms)
-				t.Check = checkOf(out)
-				var inCH float64
-				for i, s := range timed.take() {
-					if i == len(labels) {
-						labels = append(labels, s.label)
-					}
-					statements[i] = append(statements[i], s.ms)
-					inCH += s.ms
-				}
-				others = append(others, ms-inCH)
-			}
-			t.Cold, t.Warm, t.WarmCPU = percentilesOf(cold), percentilesOf(warm), percentilesOf(cpu)
-			if len(disk) > 0 {
-				d := percentilesOf(disk)
-				t.DiskCold = &d
-			}
-			for i, l := range labels {
-				pc := percentilesOf(statements[i])
-				t.Statements = append(t.Statements, StatementTiming{Label: l, P50: pc.P50, P95: pc.P95})
-			}
-			t.PostgresP50 = percentilesOf(others).P50
-			disks := ""
-			if t.DiskCold != nil {
-				disks = fmt.Sprintf(", disk-cold p50 %.0f ms", t.DiskCold.P50)
-			}
-			cfg.logf("  %-24s %-7s %2d days: cold p50 %4.0f ms%s, warm p50 %4.0f p95 %4.0f p99 %4.0f ms, CPU p50 %4.0f ms (%s)",
-				t.Name(), c.scope, c.days, t.Cold.P50, disks, t.Warm.P50, t.Warm.P95, t.Warm.P99, t.WarmCPU.P50, t.Check)
-			res.Timings = append(res.Timings, t)
+			states = append(states, &state{c: c, statements: map[int][]float64{},
+				req: analytics.MetricRequest{Metric: k.metric, GroupBy: k.groupBy, OrgID: o.ID, Viewer: c.viewer, From: end.AddDate(0, 0, -c.days), To: end},
+				t:   MetricTiming{Metric: k.metric, GroupBy: k.groupBy, Scope: c.scope, Days: c.days}})
 		}
+	}
+	run := func(st *state) (ms, cpu float64, out any, err error) {
+		timed.take()
+		cpu0, start := processCPU(), time.Now()
+		out, err = m.Get(ctx, st.req)
+		ms, cpu = float64(time.Since(start).Microseconds())/1000, float64((processCPU()-cpu0).Microseconds())/1000
+		if err != nil {
+			err = fmt.Errorf("%s over %d days as %s: %w", st.t.Name(), st.c.days, st.c.scope, err)
+		}
+		return ms, cpu, out, err
+	}
+	cfg.logf("analytics: timing %d cells: cold, disk-cold, then warm runs, round-robin…", len(states))
+	for round := range coldRuns {
+		for _, st := range states {
+			if round >= st.c.cold {
+				continue
+			}
+			dropCaches(ctx, ch, res.ColdCaches)
+			ms, _, _, err := run(st)
+			if err != nil {
+				return err
+			}
+			st.cold = append(st.cold, ms)
+		}
+	}
+	for round := 0; res.Evicted && round < diskRuns; round++ {
+		for _, st := range states {
+			if !st.c.disk {
+				continue
+			}
+			dropCaches(ctx, ch, res.ColdCaches)
+			if err := evictFiles(dir); err != nil {
+				return err
+			}
+			ms, _, _, err := run(st)
+			if err != nil {
+				return err
+			}
+			st.disk = append(st.disk, ms)
+		}
+	}
+	for round := range warmRuns {
+		for _, st := range states {
+			if round >= st.c.warm {
+				continue
+			}
+			ms, cpu, out, err := run(st)
+			if err != nil {
+				return err
+			}
+			st.warm, st.cpu = append(st.warm, ms), append(st.cpu, cpu)
+			st.t.Check = checkOf(out)
+			var inCH float64
+			for i, s := range timed.take() {
+				if i == len(st.labels) {
+					st.labels = append(st.labels, s.label)
+				}
+				st.statements[i] = append(st.statements[i], s.ms)
+				inCH += s.ms
+			}
+			st.others = append(st.others, ms-inCH)
+		}
+	}
+	res.Timings = nil
+	for _, st := range states {
+		t := st.t
+		t.Cold, t.Warm, t.WarmCPU = percentilesOf(st.cold), percentilesOf(st.warm), percentilesOf(st.cpu)
+		if len(st.disk) > 0 {
+			d := percentilesOf(st.disk)
+			t.DiskCold = &d
+		}
+		for i, l := range st.labels {
+			pc := percentilesOf(st.statements[i])
+			t.Statements = append(t.Statements, StatementTiming{Label: l, P50: pc.P50, P95: pc.P95})
+		}
+		t.PostgresP50 = percentilesOf(st.others).P50
+		disks := ""
+		if t.DiskCold != nil {
+			disks = fmt.Sprintf(", disk-cold p50 %.0f ms", t.DiskCold.P50)
+		}
+		cfg.logf("  %-24s %-7s %2d days: cold p50 %4.0f ms%s, warm p50 %4.0f p95 %4.0f p99 %4.0f ms, CPU p50 %4.0f ms (%s)",
+			t.Name(), st.c.scope, st.c.days, t.Cold.P50, disks, t.Warm.P50, t.Warm.P95, t.Warm.P99, t.WarmCPU.P50, t.Check)
+		res.Timings = append(res.Timings, t)
 	}
 	return nil
 }
