@@ -357,20 +357,24 @@ func keywordSearch(ctx context.Context, q Querier, orgID uuid.UUID, v Viewer, kq
 	// each checked; the first `candidates` visible ones are ranked.
 	//
 	// A query with words first reads the org's newest t.keywordWindow
-	// messages backwards, checking the words of each. If they hold enough
-	// matches (at least 2%: a common word), it reads on backwards, at most
-	// t.keywordDeep messages more, which fills the pool of a common word.
-	// The rest, or all for a query of exact substrings, comes from the
-	// indexes: the terms are then rare enough for that to be cheap.
-	// Postgres cannot choose this itself: row-level security's condition
-	// makes it underestimate how many messages a word matches, and it chose
-	// the index for common words.
+	// messages backwards, checking the words of each. The share that
+	// matches tells how to find the rest of the pool: reading on backwards
+	// (a common word: the pool is near), at most t.keywordDeep messages
+	// more, or from the indexes (a rarer word: its older matches are fewer
+	// than the messages to read back to them), whichever reads fewer rows;
+	// the org's size is estimated from its newest ids. A query of exact
+	// substrings only comes from the indexes. Postgres cannot choose this
+	// itself: row-level security's condition makes it underestimate how
+	// many messages a word matches, and it chose the index for common
+	// words.
 	pool := int(min(float64(candidates)*1.25/max(scope.share, 0.01), float64(20*candidates)))
-	var lo1, lo2 *int64
+	var lo1, lo2, first, last *int64
 	if hasWords(kq) {
 		err := q.QueryRow(ctx, `select (select id from messages where org_id = $1 order by id desc offset $2 limit 1),
-				(select id from messages where org_id = $1 order by id desc offset $3 limit 1)`,
-			orgID, t.keywordWindow-1, t.keywordWindow+t.keywordDeep-1).Scan(&lo1, &lo2)
+				(select id from messages where org_id = $1 order by id desc offset $3 limit 1),
+				(select id from messages where org_id = $1 order by id limit 1),
+				(select id from messages where org_id = $1 order by id desc limit 1)`,
+			orgID, t.keywordWindow-1, t.keywordWindow+t.keywordDeep-1).Scan(&lo1, &lo2, &first, &last)
 		if err != nil {
 			return nil, fmt.Errorf("search messages: %w", translate(err))
 		}
@@ -432,7 +436,13 @@ func keywordSearch(ctx context.Context, q Querier, orgID uuid.UUID, v Viewer, kq
 			return nil, err
 		}
 		rest = lo1
-		if found < pool && found*50 >= t.keywordWindow {
+		// Rows to read backwards for the rest of the pool, against the
+		// older matches the indexes would return: the share matching times
+		// the older messages (the org's density in ids, from its newest
+		// window, times the ids older than the window).
+		share := float64(found) / float64(t.keywordWindow)
+		older := float64(t.keywordWindow) / float64(*last-*lo1+1) * float64(*lo1-*first)
+		if found < pool && share > 0 && float64(pool-found)/share < share*older {
 			if err := collect(lo1, lo2, pool-found, true); err != nil {
 				return nil, err
 			}
