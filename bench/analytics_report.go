@@ -287,23 +287,17 @@ func writeAnalyticsFindings(b *strings.Builder, a *AnalyticsResult) {
 
 	w("1. **Statements run one after another.** Every metric is 3 to 6 ClickHouse statements (the table above), run in sequence, and chDB runs one statement at a time anyway; each statement that reads `conversation_events FINAL` or computes the live links (`argMax(linked, version)` grouped over the window's `link_events`) costs tens to hundreds of milliseconds for this org. The costs add up: no single statement is the whole story.\n")
 
-	var twice, files []string
 	if pu, p := a.timingOf(analytics.MetricProductivity, "user", "admin", 90), a.timingOf(analytics.MetricProductivity, "", "admin", 90); pu != nil && p != nil &&
-		len(p.Statements) > 0 && len(pu.Statements) >= 2*len(p.Statements) {
-		n := len(p.Statements)
-		twice = append(twice, fmt.Sprintf("`productivity by user` runs the %d productivity statements without a group (%.0f ms of its statements' warm p50) and then again grouped by user (%.0f ms)",
-			n, statementsSum(pu, 0)-statementsSum(pu, n), statementsSum(pu, n)))
-		files = append(files, "`analytics/productivity.go` `productivity`")
+		len(p.Statements) == 3 && len(pu.Statements) == 6 {
+		w("1. **Productivity by user computes everything twice.** It runs the three productivity statements without a group (%.0f ms of its statements' warm p50) and then again grouped by user (%.0f ms). "+
+			"**Fix** (`analytics/productivity.go`, as `cost.go` already does for its groupings): for group_by user, add `(week)` and `()` to the `GROUPING SETS` of the conversations statement (a conversation has one owner) and of the authored-commits statement (a commit has one author), and take the whole scope's rows from their `grouping()` levels instead of running them ungrouped. "+
+			"The linked-commits statement keeps its ungrouped run: it attributes a commit to the owner of every conversation linked to it, so a commit linked to two people's conversations is in two groups and `()` would add its lines twice; `team` keeps both passes (its `arrayJoin` counts a person in two teams twice). That saves the ungrouped conversations and authored-commits statements: %.0f ms here.\n",
+			statementsSum(pu, 0)-statementsSum(pu, 3), statementsSum(pu, 3), pu.Statements[0].P50+pu.Statements[2].P50)
 	}
 	if cm, c := a.timingOf(analytics.MetricCost, "model", "admin", 90), a.timingOf(analytics.MetricCost, "", "admin", 90); cm != nil && c != nil &&
 		len(c.Statements) > 0 && len(cm.Statements) > len(c.Statements) {
-		twice = append(twice, fmt.Sprintf("`cost by model` runs its token statement grouped by model (%.0f ms) and then the whole ungrouped cost metric again (%.0f ms)",
-			cm.Statements[0].P50, statementsSum(cm, 1)))
-		files = append(files, "`analytics/cost.go` `cost`")
-	}
-	if len(twice) > 0 {
-		w("1. **Grouped metrics compute everything twice.** %s. **Fix** (%s): for the groupings that put every row in exactly one group (user, repo, tool, model), add `(week)` and `()` to each grouped statement's `GROUPING SETS` and read the whole scope's rows (`grouping()` levels of those sets) from the same result, instead of the ungrouped pass; keep the two passes only for `team`, whose `arrayJoin` counts a person in two teams twice. That removes the ungrouped pass's time.\n",
-			strings.Join(twice, "; "), strings.Join(files, ", "))
+		w("1. **Cost by model computes everything twice.** It runs its token statement grouped by model (%.0f ms) and then the whole ungrouped cost metric again (%.0f ms). **Fix** (`analytics/cost.go`): add `(week)` and `()` to the grouped statement's `GROUPING SETS` and read the whole scope's rows from it (not for `team`, whose `arrayJoin` counts a person in two teams twice).\n",
+			cm.Statements[0].P50, statementsSum(cm, 1))
 	}
 	if c := a.timingOf(analytics.MetricCost, "", "admin", 90); c != nil {
 		var reads []int
@@ -397,10 +391,10 @@ func writeAnalyticsFindings(b *strings.Builder, a *AnalyticsResult) {
 	}
 	if len(coldExtra) > 0 {
 		c := sortedCopy(coldExtra)
-		w("1. **Cold and disk-cold.** Over 90 days a cold call (ClickHouse's caches dropped: marks, primary index, the query condition cache) took %.0f to %.0f ms more than a warm one at p50 (median %.0f ms)", c[0], c[len(c)-1], percentile(c, 50))
+		w("1. **Cold and disk-cold.** Over 90 days a cold call (ClickHouse's caches dropped: marks, primary index, the query condition cache) took %+.0f to %+.0f ms more than a warm one at p50 (median %+.0f ms; the negative end is the machine's noise)", c[0], c[len(c)-1], percentile(c, 50))
 		if len(diskExtra) > 0 {
 			d := sortedCopy(diskExtra)
-			w("; evicting the data files from the OS page cache as well added a median %.0f ms more (%.0f to %.0f): the org's data is small on disk (the whole dataset is %s compressed) and this disk is fast", percentile(d, 50), d[0], d[len(d)-1], humanBytes(int64(storedBytes(a))))
+			w("; evicting the data files from the OS page cache as well added a median %+.0f ms (%+.0f to %+.0f): the org's data is small on disk (the whole dataset is %s compressed) and this disk is fast", percentile(d, 50), d[0], d[len(d)-1], humanBytes(int64(storedBytes(a))))
 		}
 		w(". A dashboard's first load after a restart pays that once; later loads are the warm numbers.\n\n")
 	}
