@@ -62,6 +62,7 @@ type costRow struct {
 	Week          time.Time `ch:"week"`
 	Level         uint64    `ch:"level"`
 	Conversations uint64    `ch:"conversations"`
+	ModelConvs    uint64    `ch:"model_conversations"`
 	Input         uint64    `ch:"input_tokens"`
 	Output        uint64    `ch:"output_tokens"`
 	CacheRead     uint64    `ch:"cache_read_tokens"`
@@ -94,26 +95,33 @@ func (m *Metrics) cost(ctx context.Context, w Window, s Scope, groupBy string) (
 	price, priceArgs := m.Prices.costSQL("model", "input", "output", "cache_read", "cache_write", "reasoning")
 	priced, pricedArgs := m.Prices.pricedSQL("model")
 	conv := where(s, "started_at", w).people(s, "user_id").repo(s)
-	// One row per conversation and model (ARRAY JOIN of the usage
-	// arrays); conversations count once per key, however many models.
-	// The models without a price are collected in the same pass.
+	// The inner query sums the tokens per key, week and model (ARRAY JOIN
+	// of the usage arrays: one row per conversation and model); the outer
+	// one prices those sums, a few rows per key and week instead of one per
+	// conversation (cost is linear in the tokens), and collects the models
+	// without a price. A conversation counts once per key at its first
+	// model (per model, by key model, at each of its models).
 	// The whole scope's rows come from the same pass (sets (week) and ()),
 	// except for teams: a person in two teams would count twice.
 	sets := "((key, week), (key))"
 	if groupBy != "" && groupBy != "team" {
 		sets = "((key, week), (key), (week), ())"
 	}
-	q := `SELECT ` + key + ` AS key, toMonday(started_at) AS week, grouping(key, week) AS level,
-			uniqExact(conversation_id) AS conversations, sum(input) AS input_tokens, sum(output) AS output_tokens,
+	q := `SELECT key, week, grouping(key, week) AS level,
+			sum(first_model) AS conversations, sum(model_conversations) AS model_conversations, sum(input) AS input_tokens, sum(output) AS output_tokens,
 			sum(cache_read) AS cache_read_tokens, sum(cache_write) AS cache_write_tokens, sum(reasoning) AS reasoning_tokens,
 			sum(` + price + `) AS cost, arraySort(groupUniqArrayIf(model, NOT ` + priced + `)) AS unpriced
-		FROM (SELECT conversation_id, user_id, tool, started_at, model, input, output, cache_read, cache_write, reasoning
+		FROM (SELECT ` + key + ` AS key, toMonday(started_at) AS week, model,
+				countIf(nth = 1) AS first_model, count() AS model_conversations, sum(input_part) AS input, sum(output_part) AS output,
+				sum(cache_read_part) AS cache_read, sum(cache_write_part) AS cache_write, sum(reasoning_part) AS reasoning
 			FROM conversation_events FINAL
-			ARRAY JOIN usage_models AS model, usage_input_tokens AS input, usage_output_tokens AS output,
-				usage_cache_read_tokens AS cache_read, usage_cache_write_tokens AS cache_write, usage_reasoning_tokens AS reasoning
-			WHERE ` + conv.String() + `)
+			ARRAY JOIN usage_models AS model, arrayEnumerate(usage_models) AS nth, usage_input_tokens AS input_part,
+				usage_output_tokens AS output_part, usage_cache_read_tokens AS cache_read_part,
+				usage_cache_write_tokens AS cache_write_part, usage_reasoning_tokens AS reasoning_part
+			WHERE ` + conv.String() + `
+			GROUP BY key, week, model)
 		GROUP BY GROUPING SETS ` + sets
-	args := append(append(append(slices.Clone(keyArgs), priceArgs...), pricedArgs...), conv.args...)
+	args := append(append(append(slices.Clone(priceArgs), pricedArgs...), keyArgs...), conv.args...)
 	var rows []costRow
 	if err := m.CH.Select(ctx, &rows, q, args...); err != nil {
 		return nil, fmt.Errorf("cost: tokens: %w", err)
@@ -132,7 +140,12 @@ func (m *Metrics) cost(ctx context.Context, w Window, s Scope, groupBy string) (
 					name = s.email(id)
 				}
 			}
-			out.Groups = append(out.Groups, CostGroup{Key: name, CostCounts: r.counts()})
+			c := r.counts()
+			if groupBy == "model" {
+				// Each conversation of the model, not only those it began.
+				c.Conversations = int64(r.ModelConvs)
+			}
+			out.Groups = append(out.Groups, CostGroup{Key: name, CostCounts: c})
 		case total:
 			out.CostCounts = r.counts()
 			for _, name := range r.Unpriced {

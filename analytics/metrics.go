@@ -268,12 +268,10 @@ func (m *Metrics) narrow(ctx context.Context, tx pgx.Tx, req MetricRequest, scop
 // filter is a WHERE clause of a metric query under construction: the org
 // and the window always come first, so that no query can leave them out.
 //
-// Read with FINAL, a table's WHERE is applied before the newest version of
-// each entity is picked, so a filter must only test columns that never
-// change for an entity (org, user, tool, repo, and the event's time; a
-// conversation's start can move earlier when a later capture holds earlier
-// messages, which may leave it in the window of its old start until the
-// rows merge). Changing state is read with argMax (liveLinks).
+// Read with FINAL, a table's WHERE tests the newest version of each entity:
+// ClickHouse merges the versions first and filters after (only an explicit
+// PREWHERE, which no metric uses, would filter before; and
+// optimize_move_to_prewhere_if_final stays off). TestLiveLinks holds this.
 type filter struct {
 	conds []string
 	args  []any
@@ -350,15 +348,11 @@ func (s Scope) teamsOf(column string) (string, []any) {
 
 // liveLinks is a subquery of the links that hold (their newest state is
 // linked) among those f selects: one row per conversation and commit.
-// The state is read with argMax, not FINAL: FINAL applies a WHERE on a
-// column that changes between versions (linked) before it picks the newest
-// row, so an older linked row would count after the link was removed. f
-// may only test columns that never change for a link (org, time, user,
-// repo), which is why they are grouped on.
+// Its own scope keeps the condition on the column: an outer query that
+// names something else "linked" cannot capture it.
 func liveLinks(f *filter) string {
 	return `(SELECT conversation_id, commit_id, committed_at, user_id, repo
-		FROM link_events WHERE ` + f.String() + `
-		GROUP BY conversation_id, commit_id, committed_at, user_id, repo HAVING argMax(linked, version) = 1)`
+		FROM link_events FINAL WHERE ` + f.String() + ` AND linked = 1)`
 }
 
 // ratio is a/b, or 0 when b is 0.

@@ -221,10 +221,13 @@ func TestMetricsExactValues(t *testing.T) {
 
 		byModel := get(analytics.MetricCost, "model").(*analytics.Cost)
 		require.InDelta(t, 0.027, byModel.Cost, 1e-9)
-		models := map[string]float64{}
+		models, conversations := map[string]float64{}, map[string]int64{}
 		for _, g := range byModel.Groups {
-			models[g.Key] = g.Cost
+			models[g.Key], conversations[g.Key] = g.Cost, g.Conversations
 		}
+		// c3 used two models: it counts for each, and once in the total.
+		require.Equal(t, map[string]int64{"claude-sonnet-4-5": 1, "gpt-5-codex": 1,
+			"claude-opus-4-5-20251101": 1, "mystery-1": 1}, conversations)
 		require.InDeltaMapValues(t, map[string]float64{"claude-sonnet-4-5": 0.0165, "gpt-5-codex": 0.0075,
 			"claude-opus-4-5-20251101": 0.003, "mystery-1": 0}, models, 1e-9)
 		require.Equal(t, "claude-sonnet-4-5", byModel.Groups[0].Key, "most expensive first")
@@ -368,4 +371,53 @@ func TestMetricsBadRequests(t *testing.T) {
 			require.ErrorContains(t, err, tc.msg)
 		})
 	}
+}
+
+// TestLiveLinks holds the metrics to the newest version of each entity
+// when its versions lie in parts no merge has joined yet: a link removed
+// by a later version (written first, as a retried job may) no longer
+// counts, and a conversation whose start moved out of the window leaves it.
+func TestLiveLinks(t *testing.T) {
+	w := newWorld(t)
+	for _, table := range []string{analytics.TableLinkEvents, analytics.TableConversationEvents} {
+		require.NoError(t, w.ch.Exec(w.ctx, "SYSTEM STOP MERGES "+table))
+		t.Cleanup(func() { require.NoError(t, w.ch.Exec(w.ctx, "SYSTEM START MERGES "+table)) })
+	}
+	c5, k5 := uuid.New(), uuid.New()
+	org := w.org.ID
+	link := func(linked uint8, version time.Time) [][]any {
+		return [][]any{{org, c5, k5, "def5678", "github.com/acme/shop", at(12, 9), float32(0.9), []string{"trailer"},
+			linked, w.bob.ID, at(12, 8), version}}
+	}
+	conv := func(started, version time.Time) [][]any {
+		return [][]any{{org, c5, w.bob.ID, "codex", []string{}, "github.com/acme/shop", at(12, 7), started, started,
+			uint32(2), uint32(1), uint32(0), uint64(0), uint64(0), uint64(0), uint64(0), uint64(0),
+			[]string{}, []uint64{}, []uint64{}, []uint64{}, []uint64{}, []uint64{}, version}}
+	}
+	// Each insert is a part of its own; the newer version arrives first.
+	require.NoError(t, w.ch.Insert(w.ctx, analytics.TableLinkEvents, analytics.LinkEventColumns, link(0, at(20, 5))))
+	require.NoError(t, w.ch.Insert(w.ctx, analytics.TableLinkEvents, analytics.LinkEventColumns, link(1, at(20, 4))))
+	require.NoError(t, w.ch.Insert(w.ctx, analytics.TableConversationEvents, analytics.ConversationEventColumns, conv(at(1, 7), at(20, 5))))
+	require.NoError(t, w.ch.Insert(w.ctx, analytics.TableConversationEvents, analytics.ConversationEventColumns, conv(at(12, 8), at(20, 4))))
+	var parts []struct {
+		N uint64 `ch:"n"`
+	}
+	require.NoError(t, w.ch.Select(w.ctx, &parts, `SELECT count() AS n FROM system.parts
+		WHERE active AND table IN (?, ?) AND database = currentDatabase()`, analytics.TableLinkEvents, analytics.TableConversationEvents))
+	require.GreaterOrEqual(t, parts[0].N, uint64(4))
+
+	req := w.window
+	req.Metric = analytics.MetricProductivity
+	got, err := w.metrics.Get(w.ctx, req)
+	require.NoError(t, err)
+	p := got.(*analytics.Productivity)
+	// As in TestMetricsExactValues: c5 is neither in the window nor linked.
+	require.Equal(t, int64(4), p.Total.Conversations)
+	require.Equal(t, int64(2), p.Total.LinkedCommits)
+	require.Equal(t, int64(2), p.Total.AIAssistedCommits)
+
+	req.Metric = analytics.MetricCost
+	got, err = w.metrics.Get(w.ctx, req)
+	require.NoError(t, err)
+	require.Equal(t, int64(2), got.(*analytics.Cost).LinkedCommits)
 }
