@@ -194,6 +194,11 @@ func TestMetricsExactValues(t *testing.T) {
 		}, users)
 
 		byTeam := get(analytics.MetricProductivity, "team").(*analytics.Productivity)
+		// The whole scope's numbers do not depend on the split.
+		for _, split := range []*analytics.Productivity{byUser, byTeam, get(analytics.MetricProductivity, "repo").(*analytics.Productivity)} {
+			require.Equal(t, p.Total, split.Total, split.GroupBy)
+			require.Equal(t, p.Weeks, split.Weeks, split.GroupBy)
+		}
 		require.Len(t, byTeam.Groups, 1)
 		require.Equal(t, "platform", byTeam.Groups[0].Key)
 		require.Equal(t, int64(3), byTeam.Groups[0].Total.Conversations) // alice's two, bob's one
@@ -420,4 +425,34 @@ func TestLiveLinks(t *testing.T) {
 	got, err = w.metrics.Get(w.ctx, req)
 	require.NoError(t, err)
 	require.Equal(t, int64(2), got.(*analytics.Cost).LinkedCommits)
+}
+
+// TestProductivitySharedCommit: a commit linked to two people's
+// conversations counts for each of them, and once for the organization.
+func TestProductivitySharedCommit(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	require.NoError(t, w.ch.Insert(w.ctx, analytics.TableLinkEvents, analytics.LinkEventColumns, [][]any{
+		{w.org.ID, w.c2, w.k1, "abc1234", "github.com/acme/shop", at(2, 15), float32(0.8), []string{"files"},
+			uint8(1), w.bob.ID, at(3, 9), at(20, 0)},
+	}))
+	req := w.window
+	req.Metric = analytics.MetricProductivity
+	got, err := w.metrics.Get(w.ctx, req)
+	require.NoError(t, err)
+	p := got.(*analytics.Productivity)
+	require.Equal(t, []int64{2, 50, 7, 2}, []int64{p.Total.LinkedCommits, p.Total.LinesAdded, p.Total.LinesRemoved, p.Total.AIAssistedCommits})
+
+	req.GroupBy = "user"
+	got, err = w.metrics.Get(w.ctx, req)
+	require.NoError(t, err)
+	byUser := got.(*analytics.Productivity)
+	require.Equal(t, p.Total, byUser.Total)
+	require.Equal(t, p.Weeks, byUser.Weeks)
+	linked := map[string][]int64{}
+	for _, g := range byUser.Groups {
+		linked[g.Key] = []int64{g.Total.LinkedCommits, g.Total.LinesAdded}
+	}
+	require.Equal(t, map[string][]int64{"alice@acme.example": {1, 40}, "bob@acme.example": {2, 50},
+		"carol@acme.example": {0, 0}, "(not a member)": {0, 0}}, linked)
 }

@@ -113,20 +113,20 @@ func (s Scope) dimension(groupBy string) dimension {
 
 func (m *Metrics) productivity(ctx context.Context, w Window, s Scope, groupBy string) (*Productivity, error) {
 	out := &Productivity{Window: w, Scope: s, GroupBy: groupBy}
-	all, err := m.productivityBy(ctx, w, s, s.dimension(""))
+	whole, groups, err := m.productivityBy(ctx, w, s, groupBy)
 	if err != nil {
 		return nil, err
 	}
-	out.Weeks = []ProductivityWeek{}
-	if whole := all[""]; whole != nil {
-		out.Total, out.Weeks = whole.total, whole.weeks()
+	if whole == nil {
+		// A person in two teams counts in both: the whole scope's numbers
+		// come from a pass of their own.
+		if whole, _, err = m.productivityBy(ctx, w, s, ""); err != nil {
+			return nil, err
+		}
 	}
+	out.Total, out.Weeks = whole.total, whole.weeks()
 	if groupBy == "" {
 		return out, nil
-	}
-	groups, err := m.productivityBy(ctx, w, s, s.dimension(groupBy))
-	if err != nil {
-		return nil, err
 	}
 	for _, key := range slices.Sorted(maps.Keys(groups)) {
 		name := key
@@ -154,6 +154,8 @@ type prodSeries struct {
 	byWeek map[string]*ProductivityCounts
 }
 
+func newProdSeries() *prodSeries { return &prodSeries{byWeek: map[string]*ProductivityCounts{}} }
+
 func (p *prodSeries) weeks() []ProductivityWeek {
 	out := []ProductivityWeek{}
 	for _, wk := range slices.Sorted(maps.Keys(p.byWeek)) {
@@ -162,42 +164,75 @@ func (p *prodSeries) weeks() []ProductivityWeek {
 	return out
 }
 
-// productivityBy runs the three productivity queries with one grouping
-// key and merges their rows per key and week.
-func (m *Metrics) productivityBy(ctx context.Context, w Window, s Scope, d dimension) (map[string]*prodSeries, error) {
-	series := map[string]*prodSeries{}
+// week is the counts of the week starting on monday.
+func (p *prodSeries) week(monday time.Time) *ProductivityCounts {
+	wk := monday.Format(time.DateOnly)
+	if p.byWeek[wk] == nil {
+		p.byWeek[wk] = &ProductivityCounts{}
+	}
+	return p.byWeek[wk]
+}
+
+// productivityBy runs the productivity queries grouped by groupBy ("" for
+// none) and returns the whole scope's counts and each group's. The whole
+// scope comes from the grouped queries' own GROUPING SETS where a row has
+// one key (a conversation one owner, a commit one author), and from an
+// ungrouped run of the linked-commits query, which attributes a commit to
+// the owner of every conversation linked to it (a commit linked to two
+// people's conversations is in two groups, and a total of the groups would
+// add its lines twice). whole is nil for teams: a person in two teams is
+// in two groups of every query.
+func (m *Metrics) productivityBy(ctx context.Context, w Window, s Scope, groupBy string) (whole *prodSeries, groups map[string]*prodSeries, err error) {
+	d := s.dimension(groupBy)
+	groups = map[string]*prodSeries{}
+	sets := "((key, week), (key))"
+	switch groupBy {
+	case "":
+	case "team":
+	default:
+		sets = "((key, week), (key), (week), ())"
+		whole = newProdSeries()
+	}
+	// grouping(key, week): 0 per key and week, 1 per key, 2 per week, 3 in
+	// all. Without a group every row has the key "", the whole scope.
 	at := func(r prodRow) *ProductivityCounts {
-		p := series[r.Key]
-		if p == nil {
-			p = &prodSeries{byWeek: map[string]*ProductivityCounts{}}
-			series[r.Key] = p
+		p := whole
+		if r.Level < 2 {
+			if p = groups[r.Key]; p == nil {
+				p = newProdSeries()
+				groups[r.Key] = p
+			}
 		}
-		if r.Level == 1 {
+		if r.Level == 1 || r.Level == 3 {
 			return &p.total
 		}
-		wk := r.Week.Format(time.DateOnly)
-		if p.byWeek[wk] == nil {
-			p.byWeek[wk] = &ProductivityCounts{}
-		}
-		return p.byWeek[wk]
+		return p.week(r.Week)
 	}
+	defer func() {
+		if groupBy == "" {
+			whole, groups = groups[""], nil
+			if whole == nil {
+				whole = newProdSeries()
+			}
+		}
+	}()
 
 	// Conversations started in the window, and whether (and how soon) each
 	// led to a linked commit before the window's end.
 	conv := where(s, "started_at", w).people(s, "user_id").repo(s)
 	inWindow := where(s, "committed_at", w)
 	q := `SELECT ` + d.user + ` AS key, toMonday(started_at) AS week, grouping(key, week) AS level,
-			count() AS conversations, sum(messages) AS messages, countIf(linked = 1) AS with_commits,
-			quantileExactInclusiveIf(0.5)(toFloat64(greatest(dateDiff('millisecond', started_at, first_commit), 0)) / 1000, linked = 1) AS median_seconds
+			count() AS conversations, sum(messages) AS messages, countIf(has_commit = 1) AS with_commits,
+			quantileExactInclusiveIf(0.5)(toFloat64(greatest(dateDiff('millisecond', started_at, first_commit), 0)) / 1000, has_commit = 1) AS median_seconds
 		FROM (SELECT conversation_id, user_id, repo, started_at, messages FROM conversation_events FINAL WHERE ` + conv.String() + `) AS c
-		LEFT JOIN (SELECT conversation_id, min(committed_at) AS first_commit, toUInt8(1) AS linked
+		LEFT JOIN (SELECT conversation_id, min(committed_at) AS first_commit, toUInt8(1) AS has_commit
 			FROM ` + liveLinks(inWindow) + ` GROUP BY conversation_id) AS l
 		USING (conversation_id)
-		GROUP BY GROUPING SETS ((key, week), (key))`
+		GROUP BY GROUPING SETS ` + sets
 	args := append(append(slices.Clone(d.userArgs), conv.args...), inWindow.args...)
 	var rows []prodRow
 	if err := m.CH.Select(ctx, &rows, q, args...); err != nil {
-		return nil, fmt.Errorf("productivity: conversations: %w", err)
+		return nil, nil, fmt.Errorf("productivity: conversations: %w", err)
 	}
 	for _, r := range rows {
 		c := at(r)
@@ -208,45 +243,86 @@ func (m *Metrics) productivityBy(ctx context.Context, w Window, s Scope, d dimen
 			c.MedianHoursToCommit = &h
 		}
 	}
+	fillLinked := func(r prodRow, c *ProductivityCounts) {
+		c.LinkedCommits, c.LinesAdded, c.LinesRemoved = int64(r.Linked), int64(r.Added), int64(r.Removed)
+	}
+	fillCommits := func(r prodRow, c *ProductivityCounts) {
+		c.Commits, c.AIAssistedCommits = int64(r.Commits), int64(r.AICommits)
+		c.AIAssistedShare = ratio(float64(r.AICommits), float64(r.Commits))
+	}
+	authored := where(s, "committed_at", w).authors(s).repo(s)
+
+	if s.Users == nil && (groupBy == "" || groupBy == "repo") {
+		// The whole organization, by repository or not: the commits linked
+		// to its conversations are its AI-assisted commits, so one pass over
+		// the commits gives both.
+		q = `SELECT ` + d.commit + ` AS key, toMonday(committed_at) AS week, grouping(key, week) AS level,
+				count() AS commits, countIf(l.links > 0) AS ai_commits, ai_commits AS linked_commits,
+				sumIf(additions, l.links > 0) AS lines_added, sumIf(deletions, l.links > 0) AS lines_removed
+			FROM (SELECT commit_id, repo, author_email, committed_at, additions, deletions
+				FROM commit_events FINAL WHERE ` + authored.String() + `) AS c
+			LEFT JOIN (SELECT commit_id, count() AS links FROM ` + liveLinks(inWindow) + ` GROUP BY commit_id) AS l
+			USING (commit_id)
+			GROUP BY GROUPING SETS ` + sets
+		rows = nil
+		if err := m.CH.Select(ctx, &rows, q, append(append(slices.Clone(d.commitArgs), authored.args...), inWindow.args...)...); err != nil {
+			return nil, nil, fmt.Errorf("productivity: commits: %w", err)
+		}
+		for _, r := range rows {
+			c := at(r)
+			fillLinked(r, c)
+			fillCommits(r, c)
+		}
+		return whole, groups, nil
+	}
 
 	// Commits committed in the window that are linked to a conversation of
 	// the scope's people (attributed to the conversation's owner), each
 	// counted once per key and week, with its lines.
-	links := where(s, "committed_at", w).people(s, "user_id").repo(s)
-	commits := where(s, "committed_at", w)
-	q = `SELECT key, week, grouping(key, week) AS level, uniqExact(commit_id) AS linked_commits,
-			sum(additions) AS lines_added, sum(deletions) AS lines_removed
-		FROM (SELECT DISTINCT ` + d.user + ` AS key, toMonday(committed_at) AS week, commit_id, additions, deletions
-			FROM ` + liveLinks(links) + ` AS l
-			JOIN (SELECT commit_id, additions, deletions FROM commit_events FINAL WHERE ` + commits.String() + `) AS c
-			USING (commit_id))
-		GROUP BY GROUPING SETS ((key, week), (key))`
-	args = append(append(slices.Clone(d.userArgs), links.args...), commits.args...)
-	rows = nil
-	if err := m.CH.Select(ctx, &rows, q, args...); err != nil {
-		return nil, fmt.Errorf("productivity: linked commits: %w", err)
+	linked := func(d dimension, sets string) error {
+		links := where(s, "committed_at", w).people(s, "user_id").repo(s)
+		commits := where(s, "committed_at", w)
+		q := `SELECT key, week, grouping(key, week) AS level, uniqExact(commit_id) AS linked_commits,
+				sum(additions) AS lines_added, sum(deletions) AS lines_removed
+			FROM (SELECT DISTINCT ` + d.user + ` AS key, toMonday(committed_at) AS week, commit_id, additions, deletions
+				FROM ` + liveLinks(links) + ` AS l
+				JOIN (SELECT commit_id, additions, deletions FROM commit_events FINAL WHERE ` + commits.String() + `) AS c
+				USING (commit_id))
+			GROUP BY GROUPING SETS ` + sets
+		var rows []prodRow
+		if err := m.CH.Select(ctx, &rows, q, append(append(slices.Clone(d.userArgs), links.args...), commits.args...)...); err != nil {
+			return fmt.Errorf("productivity: linked commits: %w", err)
+		}
+		for _, r := range rows {
+			if d.user == noKey && groupBy != "" {
+				r.Level += 2 // the whole scope's pass
+			}
+			fillLinked(r, at(r))
+		}
+		return nil
 	}
-	for _, r := range rows {
-		c := at(r)
-		c.LinkedCommits, c.LinesAdded, c.LinesRemoved = int64(r.Linked), int64(r.Added), int64(r.Removed)
+	if err := linked(d, "((key, week), (key))"); err != nil {
+		return nil, nil, err
+	}
+	if whole != nil {
+		if err := linked(s.dimension(""), "((key, week), (key))"); err != nil {
+			return nil, nil, err
+		}
 	}
 
 	// Commits the scope's people authored, and how many of them any
 	// conversation led to.
-	authored := where(s, "committed_at", w).authors(s).repo(s)
 	q = `SELECT ` + d.commit + ` AS key, toMonday(committed_at) AS week, grouping(key, week) AS level, count() AS commits,
 			countIf(commit_id IN (SELECT commit_id FROM ` + liveLinks(inWindow) + `)) AS ai_commits
 		FROM commit_events FINAL WHERE ` + authored.String() + `
-		GROUP BY GROUPING SETS ((key, week), (key))`
+		GROUP BY GROUPING SETS ` + sets
 	args = append(append(slices.Clone(d.commitArgs), inWindow.args...), authored.args...)
 	rows = nil
 	if err := m.CH.Select(ctx, &rows, q, args...); err != nil {
-		return nil, fmt.Errorf("productivity: commits: %w", err)
+		return nil, nil, fmt.Errorf("productivity: commits: %w", err)
 	}
 	for _, r := range rows {
-		c := at(r)
-		c.Commits, c.AIAssistedCommits = int64(r.Commits), int64(r.AICommits)
-		c.AIAssistedShare = ratio(float64(r.AICommits), float64(r.Commits))
+		fillCommits(r, at(r))
 	}
-	return series, nil
+	return whole, groups, nil
 }

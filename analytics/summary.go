@@ -98,13 +98,22 @@ func (m *Metrics) summary(ctx context.Context, w Window, s Scope) (*Summary, err
 
 	price, priceArgs := m.Prices.costSQL("model", "input", "output", "cache_read", "cache_write", "reasoning")
 	conv := where(s, "started_at", read).people(s, "user_id").repo(s)
-	err = run("conversations", `SELECT toStartOfMonth(started_at) AS month, count() AS conversations, sum(messages) AS messages,
-			sum(arraySum(usage_input_tokens) + arraySum(usage_output_tokens) + arraySum(usage_cache_read_tokens)
-				+ arraySum(usage_cache_write_tokens) + arraySum(usage_reasoning_tokens)) AS tokens,
-			sum(arraySum((model, input, output, cache_read, cache_write, reasoning) -> `+price+`,
-				usage_models, usage_input_tokens, usage_output_tokens, usage_cache_read_tokens, usage_cache_write_tokens,
-				usage_reasoning_tokens)) AS cost
-		FROM conversation_events FINAL WHERE `+conv.String()+` GROUP BY month`, append(slices.Clone(priceArgs), conv.args...),
+	// Tokens summed per month and model (one row per conversation and
+	// model; a conversation without usage keeps one row, model ''), then
+	// priced: a few rows per month instead of one per conversation.
+	err = run("conversations", `SELECT month, sum(first) AS conversations, sum(msgs) AS messages,
+			sum(input + output + cache_read + cache_write + reasoning) AS tokens,
+			sum(`+price+`) AS cost
+		FROM (SELECT toStartOfMonth(started_at) AS month, model, countIf(nth <= 1) AS first, sumIf(messages, nth <= 1) AS msgs,
+				sum(input_part) AS input, sum(output_part) AS output, sum(cache_read_part) AS cache_read,
+				sum(cache_write_part) AS cache_write, sum(reasoning_part) AS reasoning
+			FROM conversation_events FINAL
+			LEFT ARRAY JOIN usage_models AS model, arrayEnumerate(usage_models) AS nth, usage_input_tokens AS input_part,
+				usage_output_tokens AS output_part, usage_cache_read_tokens AS cache_read_part,
+				usage_cache_write_tokens AS cache_write_part, usage_reasoning_tokens AS reasoning_part
+			WHERE `+conv.String()+`
+			GROUP BY month, model)
+		GROUP BY month`, append(slices.Clone(priceArgs), conv.args...),
 		func(r monthRow, c *SummaryCounts) {
 			c.Conversations, c.Messages, c.Tokens, c.Cost = int64(r.Conversations), int64(r.Messages), int64(r.Tokens), r.Cost
 		})
