@@ -328,6 +328,13 @@ func TestMetricsScopeByRole(t *testing.T) {
 	p, err = productivity(w.alice, "", "")
 	require.NoError(t, err)
 	require.Equal(t, []int64{3, 2, 2}, []int64{p.Total.Conversations, p.Total.Commits, p.Total.LinkedCommits})
+	req := w.window
+	req.Metric, req.Viewer = analytics.MetricSummary, warehouse.Viewer{UserID: w.alice.ID, Role: w.alice.Role}
+	got, err := w.metrics.Get(w.ctx, req)
+	require.NoError(t, err)
+	nov := got.(*analytics.Summary).Months[0]
+	require.Equal(t, []int64{2, 3, 18, 2, 2}, []int64{nov.ActiveUsers, nov.Conversations, nov.Messages, nov.LinkedCommits, nov.Commits})
+	require.Equal(t, 1.0, nov.AIAssistedShare)
 	p, err = productivity(w.alice, "platform", "")
 	require.NoError(t, err)
 	require.Equal(t, "team platform", p.Scope.Describes)

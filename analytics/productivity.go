@@ -261,7 +261,7 @@ func (m *Metrics) productivityBy(ctx context.Context, w Window, s Scope, groupBy
 				sumIf(additions, l.links > 0) AS lines_added, sumIf(deletions, l.links > 0) AS lines_removed
 			FROM (SELECT commit_id, repo, author_email, committed_at, additions, deletions
 				FROM commit_events FINAL WHERE ` + authored.String() + `) AS c
-			LEFT JOIN (SELECT commit_id, count() AS links FROM ` + liveLinks(inWindow) + ` GROUP BY commit_id) AS l
+			LEFT JOIN ` + linksPerCommit(inWindow) + ` AS l
 			USING (commit_id)
 			GROUP BY GROUPING SETS ` + sets
 		rows = nil

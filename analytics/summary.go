@@ -98,22 +98,17 @@ func (m *Metrics) summary(ctx context.Context, w Window, s Scope) (*Summary, err
 
 	price, priceArgs := m.Prices.costSQL("model", "input", "output", "cache_read", "cache_write", "reasoning")
 	conv := where(s, "started_at", read).people(s, "user_id").repo(s)
-	// Tokens summed per month and model (one row per conversation and
-	// model; a conversation without usage keeps one row, model ''), then
-	// priced: a few rows per month instead of one per conversation.
-	err = run("conversations", `SELECT month, sum(first) AS conversations, sum(msgs) AS messages,
-			sum(input + output + cache_read + cache_write + reasoning) AS tokens,
-			sum(`+price+`) AS cost
-		FROM (SELECT toStartOfMonth(started_at) AS month, model, countIf(nth <= 1) AS first, sumIf(messages, nth <= 1) AS msgs,
-				sum(input_part) AS input, sum(output_part) AS output, sum(cache_read_part) AS cache_read,
-				sum(cache_write_part) AS cache_write, sum(reasoning_part) AS reasoning
-			FROM conversation_events FINAL
-			LEFT ARRAY JOIN usage_models AS model, arrayEnumerate(usage_models) AS nth, usage_input_tokens AS input_part,
-				usage_output_tokens AS output_part, usage_cache_read_tokens AS cache_read_part,
-				usage_cache_write_tokens AS cache_write_part, usage_reasoning_tokens AS reasoning_part
-			WHERE `+conv.String()+`
-			GROUP BY month, model)
-		GROUP BY month`, append(slices.Clone(priceArgs), conv.args...),
+	// Tokens summed per month and model (sumMap over the usage arrays),
+	// then priced: a few models per month instead of every conversation.
+	err = run("conversations", `SELECT month, conversations, messages,
+			arraySum(usage.2) + arraySum(usage.3) + arraySum(usage.4) + arraySum(usage.5) + arraySum(usage.6) AS tokens,
+			arraySum((model, input, output, cache_read, cache_write, reasoning) -> `+price+`,
+				usage.1, usage.2, usage.3, usage.4, usage.5, usage.6) AS cost
+		FROM (SELECT toStartOfMonth(started_at) AS month, count() AS conversations, sum(messages) AS messages,
+				sumMap(usage_models, usage_input_tokens, usage_output_tokens, usage_cache_read_tokens,
+					usage_cache_write_tokens, usage_reasoning_tokens) AS usage
+			FROM conversation_events FINAL WHERE `+conv.String()+` GROUP BY month)`,
+		append(slices.Clone(priceArgs), conv.args...),
 		func(r monthRow, c *SummaryCounts) {
 			c.Conversations, c.Messages, c.Tokens, c.Cost = int64(r.Conversations), int64(r.Messages), int64(r.Tokens), r.Cost
 		})
@@ -121,24 +116,40 @@ func (m *Metrics) summary(ctx context.Context, w Window, s Scope) (*Summary, err
 		return nil, err
 	}
 
-	links := where(s, "committed_at", read).people(s, "user_id").repo(s)
-	err = run("linked commits", `SELECT toStartOfMonth(committed_at) AS month, uniqExact(commit_id) AS linked_commits
-		FROM `+liveLinks(links)+` GROUP BY month`, links.args,
-		func(r monthRow, c *SummaryCounts) { c.LinkedCommits = int64(r.Linked) })
-	if err != nil {
-		return nil, err
-	}
-
 	authored := where(s, "committed_at", read).authors(s).repo(s)
-	err = run("commits", `SELECT toStartOfMonth(committed_at) AS month, count() AS commits,
-			countIf(commit_id IN (SELECT commit_id FROM `+liveLinks(where(s, "committed_at", read))+`)) AS ai_commits
-		FROM commit_events FINAL WHERE `+authored.String()+` GROUP BY month`,
-		append([]any{s.OrgID, read.From, read.To}, authored.args...),
-		func(r monthRow, c *SummaryCounts) {
-			c.Commits, c.aiAssistedCommits = int64(r.Commits), int64(r.AICommits)
-		})
-	if err != nil {
-		return nil, err
+	inRead := where(s, "committed_at", read)
+	if s.Users == nil {
+		// The whole organization: its commits linked to a conversation are
+		// both its linked and its AI-assisted commits; one pass.
+		err = run("commits", `SELECT toStartOfMonth(committed_at) AS month, count() AS commits,
+				countIf(l.links > 0) AS ai_commits, ai_commits AS linked_commits
+			FROM (SELECT commit_id, committed_at FROM commit_events FINAL WHERE `+authored.String()+`) AS c
+			LEFT JOIN `+linksPerCommit(inRead)+` AS l USING (commit_id)
+			GROUP BY month`, append(slices.Clone(authored.args), inRead.args...),
+			func(r monthRow, c *SummaryCounts) {
+				c.Commits, c.aiAssistedCommits, c.LinkedCommits = int64(r.Commits), int64(r.AICommits), int64(r.Linked)
+			})
+		if err != nil {
+			return nil, err
+		}
+	} else {
+		links := where(s, "committed_at", read).people(s, "user_id").repo(s)
+		err = run("linked commits", `SELECT toStartOfMonth(committed_at) AS month, uniqExact(commit_id) AS linked_commits
+			FROM `+liveLinks(links)+` GROUP BY month`, links.args,
+			func(r monthRow, c *SummaryCounts) { c.LinkedCommits = int64(r.Linked) })
+		if err != nil {
+			return nil, err
+		}
+		err = run("commits", `SELECT toStartOfMonth(committed_at) AS month, count() AS commits,
+				countIf(commit_id IN (SELECT commit_id FROM `+liveLinks(inRead)+`)) AS ai_commits
+			FROM commit_events FINAL WHERE `+authored.String()+` GROUP BY month`,
+			append(slices.Clone(inRead.args), authored.args...),
+			func(r monthRow, c *SummaryCounts) {
+				c.Commits, c.aiAssistedCommits = int64(r.Commits), int64(r.AICommits)
+			})
+		if err != nil {
+			return nil, err
+		}
 	}
 
 	searches := where(s, "occurred_at", read).people(s, "user_id")
