@@ -75,8 +75,8 @@ func NewClient(deps Deps, cfg Config) (*river.Client[pgx.Tx], error) {
 	}
 	rc := &river.Config{
 		PeriodicJobs: periodic,
-		Logger:  deps.Logger,
-		Workers: workers,
+		Logger:       deps.Logger,
+		Workers:      workers,
 		Queues: map[string]river.QueueConfig{
 			river.QueueDefault: {MaxWorkers: cfg.Workers},
 			// Projection jobs mostly wait for a batch flush (group commit),
