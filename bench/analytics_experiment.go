@@ -69,9 +69,6 @@ var analyticsExperiments = []struct {
 	same    bool
 	metrics []string // "metric" or "metric:group"
 	rewrite func(q string) string
-	// rewriteArgs changes a query and its arguments (after rewrite).
-	rewriteArgs func(q string, args []any) (string, []any)
-	prices      bool // a price table of one model instead of the default
 }{
 	{change: "event tables with every closed month merged to one part (`OPTIMIZE TABLE … PARTITION … FINAL`; the current month as loaded)", same: true,
 		metrics: []string{"productivity", "productivity:user", "adoption", "cost", "cost:model", "knowledge-gaps", "summary"},
@@ -79,13 +76,9 @@ var analyticsExperiments = []struct {
 	{change: "`SETTINGS do_not_merge_across_partitions_select_final = 1` on every statement with FINAL", same: true,
 		metrics: []string{"productivity", "cost", "summary"},
 		rewrite: withFinalSettings},
-	{change: "prices looked up per model: `extract(model, '^(prefixes, longest first)')` finds the prefix, `transform` its five prices (instead of five `multiIf`s testing every prefix on every row)", same: true,
-		metrics: []string{"cost", "cost:model", "summary"}, rewriteArgs: priceByTransform},
 	{change: "without FINAL (diagnostic: re-projected rows count twice)", same: false,
 		metrics: []string{"productivity", "cost", "summary"},
 		rewrite: func(q string) string { return strings.ReplaceAll(q, " FINAL", "") }},
-	{change: "a price table of one model instead of the default table (diagnostic: the other models cost 0)", same: false,
-		metrics: []string{"cost", "cost:model", "summary"}, prices: true},
 }
 
 // runAnalyticsExperiments times each experiment's metrics.
@@ -105,12 +98,7 @@ func runAnalyticsExperiments(ctx context.Context, cfg *Config, ch warehouse.Clic
 			req := analytics.MetricRequest{Metric: metric, GroupBy: group, OrgID: o.ID, Viewer: admin, From: end.AddDate(0, 0, -90), To: end}
 			asIs := &analytics.Metrics{DB: db, CH: ch, Prices: analytics.DefaultPrices(), Now: func() time.Time { return end.Add(-time.Hour) }}
 			changed := *asIs
-			if x.rewrite != nil || x.rewriteArgs != nil {
-				changed.CH = &rewritingClickHouse{ClickHouse: ch, rewrite: x.rewrite, rewriteArgs: x.rewriteArgs}
-			}
-			if x.prices {
-				changed.Prices = analytics.PriceTable{Currency: "USD", Models: map[string]analytics.Price{"claude-sonnet-4": asIs.Prices.Models["claude-sonnet-4"]}}
-			}
+			changed.CH = &rewritingClickHouse{ClickHouse: ch, rewrite: x.rewrite}
 			var a, b, ac, bc []float64
 			var checks [2]string
 			for range experimentRuns {
@@ -179,103 +167,9 @@ func prepareOptimized(ctx context.Context, ch warehouse.ClickHouse, end time.Tim
 // rewritingClickHouse changes each query before it runs.
 type rewritingClickHouse struct {
 	warehouse.ClickHouse
-	rewrite     func(string) string
-	rewriteArgs func(string, []any) (string, []any)
+	rewrite func(string) string
 }
 
 func (r *rewritingClickHouse) Select(ctx context.Context, dest any, query string, args ...any) error {
-	if r.rewrite != nil {
-		query = r.rewrite(query)
-	}
-	if r.rewriteArgs != nil {
-		query, args = r.rewriteArgs(query, args)
-	}
-	return r.ClickHouse.Select(ctx, dest, query, args...)
-}
-
-// priceKinds are the token columns of PriceTable's cost expression, in
-// its order.
-var priceKinds = []string{"input", "output", "cache_read", "cache_write", "reasoning"}
-
-// priceByTransform rewrites the cost expression analytics writes
-// ("(input * multiIf(startsWith(model, ?), ?, …, 0.) + output * … ) /
-// 1000000", prefixes longest first) into a lookup: the longest matching
-// prefix is extracted with one regular expression (prefixes longest first,
-// so the first alternative that matches is the longest), and each price
-// is taken from it with transform. On cost's LowCardinality model column
-// both functions run once per distinct model rather than once per row;
-// summary's lambda gets the extracted prefixes (arrayMap) instead of the
-// models. The arguments are rebuilt from the original ones; a query
-// without that expression is left alone.
-func priceByTransform(q string, args []any) (string, []any) {
-	const head, tail = "(input * multiIf(startsWith(model, ?)", ") / 1000000"
-	i := strings.Index(q, head)
-	if i < 0 {
-		return q, args
-	}
-	j := strings.Index(q[i:], tail)
-	if j < 0 {
-		return q, args
-	}
-	end := i + j + len(tail)
-	before, n := strings.Count(q[:i], "?"), strings.Count(q[i:end], "?")
-	per := n / len(priceKinds) // prefix and price pairs per kind
-	if n%len(priceKinds) != 0 || per%2 != 0 || before+n > len(args) {
-		return q, args
-	}
-	prefixes := make([]string, 0, per/2)
-	quoted := make([]string, 0, per/2)
-	for k := 0; k < per; k += 2 {
-		p, ok := args[before+k].(string)
-		if !ok {
-			return q, args
-		}
-		prefixes, quoted = append(prefixes, p), append(quoted, regexp.QuoteMeta(p))
-	}
-	re := "^(" + strings.Join(quoted, "|") + ")"
-	lambda := strings.HasSuffix(q[:i], priceLambda)
-	prefix, prefixArgs := "extract(model, ?)", []any{re}
-	if lambda {
-		prefix, prefixArgs = "price_prefix", nil
-	}
-	var terms []string
-	var priceArgs []any
-	for kind, col := range priceKinds {
-		prices := make([]float64, 0, per/2)
-		for k := 1; k < per; k += 2 {
-			v, ok := args[before+kind*per+k].(float64)
-			if !ok {
-				return q, args
-			}
-			prices = append(prices, v)
-		}
-		terms = append(terms, col+" * transform("+prefix+", ?, ?, 0.)")
-		priceArgs = append(priceArgs, prefixArgs...)
-		priceArgs = append(priceArgs, prefixes, prices)
-	}
-	lookup := "(" + strings.Join(terms, " + ") + tail // tail closes the parenthesis
-	if !lambda {
-		return q[:i] + lookup + q[end:], concatArgs(args[:before], priceArgs, args[before+n:])
-	}
-	// Summary: arraySum(lambda, usage_models, …): the lambda takes the
-	// prefixes instead of the models.
-	rest := strings.TrimLeft(q[end:], ", \n\t")
-	if !strings.HasPrefix(rest, "usage_models,") {
-		return q, args
-	}
-	after := q[len(q)-len(rest)+len("usage_models,"):]
-	out := q[:i-len(priceLambda)] + "(price_prefix, input, output, cache_read, cache_write, reasoning) -> " + lookup +
-		", arrayMap(m -> extract(m, ?), usage_models)," + after
-	return out, concatArgs(args[:before], priceArgs, []any{re}, args[before+n:])
-}
-
-// priceLambda is how summary's arraySum lambda starts.
-const priceLambda = "(model, input, output, cache_read, cache_write, reasoning) -> "
-
-func concatArgs(parts ...[]any) []any {
-	var out []any
-	for _, p := range parts {
-		out = append(out, p...)
-	}
-	return out
+	return r.ClickHouse.Select(ctx, dest, r.rewrite(query), args...)
 }
