@@ -355,12 +355,6 @@ func liveLinks(f *filter) string {
 		FROM link_events FINAL WHERE ` + f.String() + ` AND linked = 1)`
 }
 
-// linksPerCommit is a subquery of the commits with live links among those
-// f selects, and how many (links): for a LEFT JOIN from the commits.
-func linksPerCommit(f *filter) string {
-	return `(SELECT commit_id, count() AS links FROM ` + liveLinks(f) + ` GROUP BY commit_id)`
-}
-
 // ratio is a/b, or 0 when b is 0.
 func ratio(a, b float64) float64 {
 	if b == 0 {

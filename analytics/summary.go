@@ -122,10 +122,8 @@ func (m *Metrics) summary(ctx context.Context, w Window, s Scope) (*Summary, err
 		// The whole organization: its commits linked to a conversation are
 		// both its linked and its AI-assisted commits; one pass.
 		err = run("commits", `SELECT toStartOfMonth(committed_at) AS month, count() AS commits,
-				countIf(l.links > 0) AS ai_commits, ai_commits AS linked_commits
-			FROM (SELECT commit_id, committed_at FROM commit_events FINAL WHERE `+authored.String()+`) AS c
-			LEFT JOIN `+linksPerCommit(inRead)+` AS l USING (commit_id)
-			GROUP BY month`, append(slices.Clone(authored.args), inRead.args...),
+				countIf(commit_id IN (SELECT commit_id FROM `+liveLinks(inRead)+`)) AS ai_commits, ai_commits AS linked_commits
+			FROM commit_events FINAL WHERE `+authored.String()+` GROUP BY month`, append(slices.Clone(inRead.args), authored.args...),
 			func(r monthRow, c *SummaryCounts) {
 				c.Commits, c.aiAssistedCommits, c.LinkedCommits = int64(r.Commits), int64(r.AICommits), int64(r.Linked)
 			})
