@@ -328,6 +328,14 @@ func TestMetricsScopeByRole(t *testing.T) {
 	p, err = productivity(w.alice, "", "")
 	require.NoError(t, err)
 	require.Equal(t, []int64{3, 2, 2}, []int64{p.Total.Conversations, p.Total.Commits, p.Total.LinkedCommits})
+	for _, groupBy := range []string{"user", "team", "repo"} {
+		req := w.window
+		req.Metric, req.Viewer, req.GroupBy = analytics.MetricProductivity, warehouse.Viewer{UserID: w.alice.ID, Role: w.alice.Role}, groupBy
+		got, err := w.metrics.Get(w.ctx, req)
+		require.NoError(t, err)
+		require.Equal(t, p.Total, got.(*analytics.Productivity).Total, groupBy)
+		require.Equal(t, p.Weeks, got.(*analytics.Productivity).Weeks, groupBy)
+	}
 	req := w.window
 	req.Metric, req.Viewer = analytics.MetricSummary, warehouse.Viewer{UserID: w.alice.ID, Role: w.alice.Role}
 	got, err := w.metrics.Get(w.ctx, req)

@@ -252,34 +252,42 @@ func (m *Metrics) productivityBy(ctx context.Context, w Window, s Scope, groupBy
 	}
 	authored := where(s, "committed_at", w).authors(s).repo(s)
 
-	if s.Users == nil && (groupBy == "" || groupBy == "repo") {
-		// The whole organization, by repository or not: the commits linked
-		// to its conversations are its AI-assisted commits, so one pass over
-		// the commits gives both.
-		// (IN, not a JOIN: at the largest benchmark org a hash join of the
-		// commits on their UUIDs cost twice as much as the set.)
-		q = `SELECT key, week, grouping(key, week) AS level, count() AS commits, countIf(ai) AS ai_commits,
-				ai_commits AS linked_commits, sumIf(additions, ai) AS lines_added, sumIf(deletions, ai) AS lines_removed
-			FROM (SELECT ` + d.commit + ` AS key, toMonday(committed_at) AS week, additions, deletions,
-					commit_id IN (SELECT commit_id FROM ` + liveLinks(inWindow) + `) AS ai
-				FROM commit_events FINAL WHERE ` + authored.String() + `)
-			GROUP BY GROUPING SETS ` + sets
-		rows = nil
-		if err := m.CH.Select(ctx, &rows, q, append(append(slices.Clone(d.commitArgs), inWindow.args...), authored.args...)...); err != nil {
-			return nil, nil, fmt.Errorf("productivity: commits: %w", err)
-		}
-		for _, r := range rows {
-			c := at(r)
+	// Commits the scope's people authored, and how many of them any
+	// conversation led to: an IN set of the live links' commits (at the
+	// largest benchmark org a hash join on the commit ids cost twice as
+	// much). For the whole organization the commits linked to its
+	// conversations are exactly its AI-assisted ones, so the same pass
+	// counts its linked commits and their lines, by repository (a link's
+	// repository is its commit's) and for the whole scope; per person or
+	// team a linked commit counts for the conversation's owner, not for its
+	// author, and the linked-commits statement below counts those.
+	orgWide := s.Users == nil
+	q = `SELECT key, week, grouping(key, week) AS level, count() AS commits, countIf(ai) AS ai_commits,
+			ai_commits AS linked_commits, sumIf(additions, ai) AS lines_added, sumIf(deletions, ai) AS lines_removed
+		FROM (SELECT ` + d.commit + ` AS key, toMonday(committed_at) AS week, additions, deletions,
+				commit_id IN (SELECT commit_id FROM ` + liveLinks(inWindow) + `) AS ai
+			FROM commit_events FINAL WHERE ` + authored.String() + `)
+		GROUP BY GROUPING SETS ` + sets
+	rows = nil
+	if err := m.CH.Select(ctx, &rows, q, append(append(slices.Clone(d.commitArgs), inWindow.args...), authored.args...)...); err != nil {
+		return nil, nil, fmt.Errorf("productivity: commits: %w", err)
+	}
+	byOwner := groupBy == "user" || groupBy == "team"
+	for _, r := range rows {
+		c := at(r)
+		fillCommits(r, c)
+		if orgWide && (!byOwner || r.Level >= 2) {
 			fillLinked(r, c)
-			fillCommits(r, c)
 		}
+	}
+	if orgWide && !byOwner {
 		return whole, groups, nil
 	}
 
 	// Commits committed in the window that are linked to a conversation of
 	// the scope's people (attributed to the conversation's owner), each
 	// counted once per key and week, with its lines.
-	linked := func(d dimension, sets string) error {
+	linked := func(d dimension) error {
 		links := where(s, "committed_at", w).people(s, "user_id").repo(s)
 		commits := where(s, "committed_at", w)
 		q := `SELECT key, week, grouping(key, week) AS level, uniqExact(commit_id) AS linked_commits,
@@ -288,7 +296,7 @@ func (m *Metrics) productivityBy(ctx context.Context, w Window, s Scope, groupBy
 				FROM ` + liveLinks(links) + ` AS l
 				JOIN (SELECT commit_id, additions, deletions FROM commit_events FINAL WHERE ` + commits.String() + `) AS c
 				USING (commit_id))
-			GROUP BY GROUPING SETS ` + sets
+			GROUP BY GROUPING SETS ((key, week), (key))`
 		var rows []prodRow
 		if err := m.CH.Select(ctx, &rows, q, append(append(slices.Clone(d.userArgs), links.args...), commits.args...)...); err != nil {
 			return fmt.Errorf("productivity: linked commits: %w", err)
@@ -301,28 +309,11 @@ func (m *Metrics) productivityBy(ctx context.Context, w Window, s Scope, groupBy
 		}
 		return nil
 	}
-	if err := linked(d, "((key, week), (key))"); err != nil {
+	if err := linked(d); err != nil {
 		return nil, nil, err
 	}
-	if whole != nil {
-		if err := linked(s.dimension(""), "((key, week), (key))"); err != nil {
-			return nil, nil, err
-		}
-	}
-
-	// Commits the scope's people authored, and how many of them any
-	// conversation led to.
-	q = `SELECT ` + d.commit + ` AS key, toMonday(committed_at) AS week, grouping(key, week) AS level, count() AS commits,
-			countIf(commit_id IN (SELECT commit_id FROM ` + liveLinks(inWindow) + `)) AS ai_commits
-		FROM commit_events FINAL WHERE ` + authored.String() + `
-		GROUP BY GROUPING SETS ` + sets
-	args = append(append(slices.Clone(d.commitArgs), inWindow.args...), authored.args...)
-	rows = nil
-	if err := m.CH.Select(ctx, &rows, q, args...); err != nil {
-		return nil, nil, fmt.Errorf("productivity: commits: %w", err)
-	}
-	for _, r := range rows {
-		fillCommits(r, at(r))
+	if whole != nil && !orgWide {
+		return whole, groups, linked(s.dimension(""))
 	}
 	return whole, groups, nil
 }
