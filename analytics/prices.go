@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"regexp"
 	"slices"
 	"strings"
 )
@@ -105,49 +106,68 @@ func (t PriceTable) Lookup(model string) (Price, bool) {
 
 // costSQL is a ClickHouse expression of the cost of token counts of a
 // model, with its arguments: m is the model column, and in, out, cr, cw, r
-// the token columns. The longest prefix wins, as in Lookup.
+// the token columns. The longest prefix wins, as in Lookup: one regular
+// expression of the prefixes, longest first, extracts it (RE2 takes the
+// first alternative that matches), and transform looks up each kind's
+// price. The expression stays small whatever the table's size: a multiIf
+// over every prefix made ClickHouse spend more on the expression than on
+// the few summed rows the metrics price.
 func (t PriceTable) costSQL(m, in, out, cr, cw, r string) (string, []any) {
-	prefixes := make([]string, 0, len(t.Models))
-	for p := range t.Models {
-		prefixes = append(prefixes, p)
-	}
-	slices.SortFunc(prefixes, func(a, b string) int {
-		if len(a) != len(b) {
-			return len(b) - len(a)
-		}
-		return strings.Compare(a, b)
-	})
-	var sb strings.Builder
+	prefixes := t.prefixes()
+	re := t.prefixRegexp()
+	var terms []string
 	var args []any
-	term := func(col string, price func(Price) float64) {
-		sb.WriteString(col + " * multiIf(")
-		for _, p := range prefixes {
-			sb.WriteString("startsWith(" + m + ", ?), ?, ")
-			args = append(args, p, price(t.Models[p]))
+	for _, kind := range []struct {
+		col   string
+		price func(Price) float64
+	}{
+		{in, func(p Price) float64 { return p.Input }},
+		{out, func(p Price) float64 { return p.Output }},
+		{cr, func(p Price) float64 { return p.CacheRead }},
+		{cw, func(p Price) float64 { return p.CacheWrite }},
+		{r, func(p Price) float64 { return p.Reasoning }},
+	} {
+		prices := make([]float64, len(prefixes))
+		for i, p := range prefixes {
+			prices[i] = kind.price(t.Models[p])
 		}
-		sb.WriteString("0.)")
+		terms = append(terms, kind.col+" * transform(extract("+m+", ?), ?, ?, 0.)")
+		args = append(args, re, prefixes, prices)
 	}
-	sb.WriteString("(")
-	term(in, func(p Price) float64 { return p.Input })
-	sb.WriteString(" + ")
-	term(out, func(p Price) float64 { return p.Output })
-	sb.WriteString(" + ")
-	term(cr, func(p Price) float64 { return p.CacheRead })
-	sb.WriteString(" + ")
-	term(cw, func(p Price) float64 { return p.CacheWrite })
-	sb.WriteString(" + ")
-	term(r, func(p Price) float64 { return p.Reasoning })
-	sb.WriteString(") / 1000000")
-	return sb.String(), args
+	return "(" + strings.Join(terms, " + ") + ") / 1000000", args
 }
 
 // pricedSQL is a ClickHouse expression that is 1 when the model in column
 // m has a price, with its argument.
 func (t PriceTable) pricedSQL(m string) (string, []any) {
-	prefixes := make([]string, 0, len(t.Models))
+	return "extract(" + m + ", ?) != ''", []any{t.prefixRegexp()}
+}
+
+// prefixes are the table's prefixes, longest first.
+func (t PriceTable) prefixes() []string {
+	out := make([]string, 0, len(t.Models))
 	for p := range t.Models {
-		prefixes = append(prefixes, p)
+		out = append(out, p)
 	}
-	slices.Sort(prefixes)
-	return "arrayExists(p -> startsWith(" + m + ", p), ?)", []any{prefixes}
+	slices.SortFunc(out, func(a, b string) int {
+		if len(a) != len(b) {
+			return len(b) - len(a)
+		}
+		return strings.Compare(a, b)
+	})
+	return out
+}
+
+// prefixRegexp matches the longest of the table's prefixes at the start of
+// a model name ("^(?:)" matches nothing useful for an empty table: extract
+// returns ” and every model is unpriced).
+func (t PriceTable) prefixRegexp() string {
+	quoted := []string{}
+	for _, p := range t.prefixes() {
+		quoted = append(quoted, regexp.QuoteMeta(p))
+	}
+	if len(quoted) == 0 {
+		return "^(\\b\\B)"
+	}
+	return "^(" + strings.Join(quoted, "|") + ")"
 }
