@@ -293,12 +293,12 @@ func (m *Metrics) productivityBy(ctx context.Context, w Window, s Scope, groupBy
 		q := `SELECT key, week, grouping(key, week) AS level, uniqExact(commit_id) AS linked_commits,
 				sum(additions) AS lines_added, sum(deletions) AS lines_removed
 			FROM (SELECT DISTINCT ` + d.user + ` AS key, toMonday(committed_at) AS week, commit_id, additions, deletions
-				FROM ` + liveLinks(links) + ` AS l
-				JOIN (SELECT commit_id, additions, deletions FROM commit_events FINAL WHERE ` + commits.String() + `) AS c
-				USING (commit_id))
+				FROM (SELECT commit_id, additions, deletions FROM commit_events FINAL WHERE ` + commits.String() + `) AS c
+				JOIN ` + liveLinks(links) + ` AS l USING (commit_id))
 			GROUP BY GROUPING SETS ((key, week), (key))`
+		// The links, fewer than the commits, are the join's hash table.
 		var rows []prodRow
-		if err := m.CH.Select(ctx, &rows, q, append(append(slices.Clone(d.userArgs), links.args...), commits.args...)...); err != nil {
+		if err := m.CH.Select(ctx, &rows, q, append(append(slices.Clone(d.userArgs), commits.args...), links.args...)...); err != nil {
 			return fmt.Errorf("productivity: linked commits: %w", err)
 		}
 		for _, r := range rows {
