@@ -44,8 +44,7 @@ const experimentRuns = 15
 const optimizedDatabase = "bench_optimized"
 
 // optimizedTables are the tables metrics read with FINAL.
-var optimizedTables = []string{analytics.TableConversationEvents, analytics.TableCommitEvents, analytics.TableLinkEvents,
-	analytics.TableSearchEvents, analytics.TableTopicRuns, analytics.TableTopics, analytics.TableTopicQuestions}
+var optimizedTables = analytics.FinalTables
 
 var tableRe = regexp.MustCompile(`\bFROM (` + strings.Join(optimizedTables, "|") + `)\b`)
 

@@ -45,7 +45,9 @@ type Deps struct {
 	// Topics clusters questions for knowledge gaps; nil disables the
 	// daily clustering.
 	Topics *analytics.Clusterer
-	Logger *slog.Logger
+	// ClickHouse, when set, is compacted nightly (analytics.Compact).
+	ClickHouse warehouse.ClickHouse
+	Logger     *slog.Logger
 }
 
 // NewClient builds a River client that runs every worker.
@@ -71,6 +73,13 @@ func NewClient(deps Deps, cfg Config) (*river.Client[pgx.Tx], error) {
 		// Daily, and at start so that a new deployment has topics soon.
 		periodic = append(periodic, river.NewPeriodicJob(river.PeriodicInterval(24*time.Hour),
 			func() (river.JobArgs, *river.InsertOpts) { return analytics.ClusterAllTopicsArgs{}, nil },
+			&river.PeriodicJobOpts{RunOnStart: true}))
+	}
+	if deps.ClickHouse != nil {
+		river.AddWorker(workers, &compactWorker{deps: deps})
+		// Nightly, and at start: a deployment that was down catches up.
+		periodic = append(periodic, river.NewPeriodicJob(river.PeriodicInterval(24*time.Hour),
+			func() (river.JobArgs, *river.InsertOpts) { return analytics.CompactArgs{}, nil },
 			&river.PeriodicJobOpts{RunOnStart: true}))
 	}
 	rc := &river.Config{
@@ -257,5 +266,22 @@ func (w *clusterAllTopicsWorker) Work(ctx context.Context, job *river.Job[analyt
 		return nil
 	}
 	_, err = client.InsertMany(ctx, params)
+	return err
+}
+
+type compactWorker struct {
+	river.WorkerDefaults[analytics.CompactArgs]
+	deps Deps
+}
+
+// Timeout: merging a month of a large organization's events takes minutes.
+func (w *compactWorker) Timeout(*river.Job[analytics.CompactArgs]) time.Duration { return time.Hour }
+
+func (w *compactWorker) Work(ctx context.Context, job *river.Job[analytics.CompactArgs]) error {
+	merged, err := analytics.Compact(ctx, w.deps.ClickHouse, time.Now())
+	for _, p := range merged {
+		w.deps.Logger.InfoContext(ctx, "analytics partition compacted", slog.String("table", p.Table),
+			slog.String("partition", p.ID), slog.Int("parts", int(p.Parts)))
+	}
 	return err
 }

@@ -108,7 +108,8 @@ func runProcess(ctx context.Context, cfg *Config, listen string, api, seedDemo b
 		clusterer = &analytics.Clusterer{DB: s.db, CH: s.ch, Model: embedder.Model()}
 	}
 	client, err := jobs.NewClient(jobs.Deps{DB: s.db, AuditEvents: auditEvents, Ingest: ing, Search: searcher,
-		Analytics: &analytics.Projector{DB: s.db, Writers: events.Writers}, Topics: clusterer, Logger: log}, jobs.Config{Workers: cfg.Workers})
+		Analytics: &analytics.Projector{DB: s.db, Writers: events.Writers}, Topics: clusterer, ClickHouse: s.ch, Logger: log},
+		jobs.Config{Workers: cfg.Workers})
 	if err != nil {
 		return err
 	}
