@@ -299,6 +299,11 @@ func writeAnalyticsFindings(b *strings.Builder, a *AnalyticsResult) {
 	}
 	w("\n   The previous run's machine was busier (load average 4.1–4.3): compare the CPU columns.\n")
 
+	for _, e := range a.Experiments {
+		if strings.HasPrefix(e.Change, "without each person's weeks") {
+			w("1. **Each person's weeks.** Productivity by user returns every person's counts per week as well as over the window (each of its statements groups by person and week too). Without the weeks (a diagnostic) it takes %.0f → %.0f ms at p50 (CPU %.0f → %.0f ms). Making the weekly series per person optional, or reading them from a per-person daily rollup of closed days, is the next fix for that view.\n", e.AsIsP50, e.P50, e.AsIsCPU, e.CPU)
+		}
+	}
 	var merged, noFinal []string
 	var changes []float64
 	for _, e := range a.Experiments {
