@@ -176,20 +176,18 @@ func (p *prodSeries) week(monday time.Time) *ProductivityCounts {
 // productivityBy runs the productivity queries grouped by groupBy ("" for
 // none) and returns the whole scope's counts and each group's. The whole
 // scope comes from the grouped queries' own GROUPING SETS where a row has
-// one key (a conversation one owner, a commit one author), and from an
-// ungrouped run of the linked-commits query, which attributes a commit to
-// the owner of every conversation linked to it (a commit linked to two
-// people's conversations is in two groups, and a total of the groups would
-// add its lines twice). whole is nil for teams: a person in two teams is
-// in two groups of every query.
+// one key (a conversation one owner, a commit one author). Linked commits
+// are attributed to the owner of every conversation linked to them (a
+// commit linked to two people's conversations is in two groups, and a
+// total of the groups would add its lines twice), so the whole scope's
+// come from the commits pass for the whole organization and from an
+// ungrouped run of the linked-commits query otherwise. whole is nil for
+// teams: a person in two teams is in two groups of every query.
 func (m *Metrics) productivityBy(ctx context.Context, w Window, s Scope, groupBy string) (whole *prodSeries, groups map[string]*prodSeries, err error) {
 	d := s.dimension(groupBy)
 	groups = map[string]*prodSeries{}
 	sets := "((key, week), (key))"
-	switch groupBy {
-	case "":
-	case "team":
-	default:
+	if groupBy != "" && groupBy != "team" {
 		sets = "((key, week), (key), (week), ())"
 		whole = newProdSeries()
 	}
@@ -209,7 +207,7 @@ func (m *Metrics) productivityBy(ctx context.Context, w Window, s Scope, groupBy
 		return p.week(r.Week)
 	}
 	defer func() {
-		if groupBy == "" {
+		if groupBy == "" && err == nil {
 			whole, groups = groups[""], nil
 			if whole == nil {
 				whole = newProdSeries()
