@@ -159,8 +159,8 @@ func (t PriceTable) prefixes() []string {
 }
 
 // prefixRegexp matches the longest of the table's prefixes at the start of
-// a model name ("^(?:)" matches nothing useful for an empty table: extract
-// returns ” and every model is unpriced).
+// a model name. For an empty table it matches nothing (a word boundary that
+// is not one), so extract finds no prefix and every model is unpriced.
 func (t PriceTable) prefixRegexp() string {
 	quoted := []string{}
 	for _, p := range t.prefixes() {

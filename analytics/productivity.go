@@ -251,9 +251,7 @@ func (m *Metrics) productivityBy(ctx context.Context, w Window, s Scope, groupBy
 	authored := where(s, "committed_at", w).authors(s).repo(s)
 
 	// Commits the scope's people authored, and how many of them any
-	// conversation led to: an IN set of the live links' commits (at the
-	// largest benchmark org a hash join on the commit ids cost twice as
-	// much). For the whole organization the commits linked to its
+	// conversation led to (isLinked). For the whole organization the commits linked to its
 	// conversations are exactly its AI-assisted ones, so the same pass
 	// counts its linked commits and their lines, by repository (a link's
 	// repository is its commit's) and for the whole scope; per person or
@@ -263,7 +261,7 @@ func (m *Metrics) productivityBy(ctx context.Context, w Window, s Scope, groupBy
 	q = `SELECT key, week, grouping(key, week) AS level, count() AS commits, countIf(ai) AS ai_commits,
 			ai_commits AS linked_commits, sumIf(additions, ai) AS lines_added, sumIf(deletions, ai) AS lines_removed
 		FROM (SELECT ` + d.commit + ` AS key, toMonday(committed_at) AS week, additions, deletions,
-				commit_id IN (SELECT commit_id FROM ` + liveLinks(inWindow) + `) AS ai
+				` + isLinked(inWindow) + ` AS ai
 			FROM commit_events FINAL WHERE ` + authored.String() + `)
 		GROUP BY GROUPING SETS ` + sets
 	rows = nil

@@ -116,35 +116,31 @@ func (m *Metrics) summary(ctx context.Context, w Window, s Scope) (*Summary, err
 		return nil, err
 	}
 
+	// Commits the scope's people authored, and those linked to any
+	// conversation (AI-assisted). For the whole organization these are
+	// also its linked commits; a narrower scope's linked commits are those
+	// of its people's conversations, whoever committed them.
+	orgWide := s.Users == nil
 	authored := where(s, "committed_at", read).authors(s).repo(s)
 	inRead := where(s, "committed_at", read)
-	if s.Users == nil {
-		// The whole organization: its commits linked to a conversation are
-		// both its linked and its AI-assisted commits; one pass.
-		err = run("commits", `SELECT toStartOfMonth(committed_at) AS month, count() AS commits,
-				countIf(commit_id IN (SELECT commit_id FROM `+liveLinks(inRead)+`)) AS ai_commits, ai_commits AS linked_commits
-			FROM commit_events FINAL WHERE `+authored.String()+` GROUP BY month`, append(slices.Clone(inRead.args), authored.args...),
-			func(r monthRow, c *SummaryCounts) {
-				c.Commits, c.aiAssistedCommits, c.LinkedCommits = int64(r.Commits), int64(r.AICommits), int64(r.Linked)
-			})
-		if err != nil {
-			return nil, err
-		}
-	} else {
+	err = run("commits", `SELECT toStartOfMonth(committed_at) AS month, count() AS commits,
+			countIf(`+isLinked(inRead)+`) AS ai_commits
+		FROM commit_events FINAL WHERE `+authored.String()+` GROUP BY month`,
+		append(slices.Clone(inRead.args), authored.args...),
+		func(r monthRow, c *SummaryCounts) {
+			c.Commits, c.aiAssistedCommits = int64(r.Commits), int64(r.AICommits)
+			if orgWide {
+				c.LinkedCommits = c.aiAssistedCommits
+			}
+		})
+	if err != nil {
+		return nil, err
+	}
+	if !orgWide {
 		links := where(s, "committed_at", read).people(s, "user_id").repo(s)
 		err = run("linked commits", `SELECT toStartOfMonth(committed_at) AS month, uniqExact(commit_id) AS linked_commits
 			FROM `+liveLinks(links)+` GROUP BY month`, links.args,
 			func(r monthRow, c *SummaryCounts) { c.LinkedCommits = int64(r.Linked) })
-		if err != nil {
-			return nil, err
-		}
-		err = run("commits", `SELECT toStartOfMonth(committed_at) AS month, count() AS commits,
-				countIf(commit_id IN (SELECT commit_id FROM `+liveLinks(inRead)+`)) AS ai_commits
-			FROM commit_events FINAL WHERE `+authored.String()+` GROUP BY month`,
-			append(slices.Clone(inRead.args), authored.args...),
-			func(r monthRow, c *SummaryCounts) {
-				c.Commits, c.aiAssistedCommits = int64(r.Commits), int64(r.AICommits)
-			})
 		if err != nil {
 			return nil, err
 		}

@@ -25,10 +25,7 @@ func writeAnalytics(b *strings.Builder, a *AnalyticsResult) {
 	w("Each dashboard metric p95 < %.0f ms over 90 days for the largest org at 10M events on this 2-core machine. Judged on warm runs (a dashboard is opened over and over; ClickHouse's caches are warm); cold runs are shown next to them.\n\n", targetMetricP95MS)
 	w("| metric (admin, whole org, 90 days) | warm p95 | cold p95 | < %.0f ms warm | < %.0f ms cold |\n|---|---|---|---|---|\n", targetMetricP95MS, targetMetricP95MS)
 	var meets, misses []string
-	for _, t := range a.Timings {
-		if t.Scope != "admin" || t.Days != 90 {
-			continue
-		}
+	for _, t := range a.wholeOrg90() {
 		w("| %s | %.0f ms | %.0f ms | %s | %s |\n", t.Name(), t.Warm.P95, t.Cold.P95, yes(t.Warm.P95 < targetMetricP95MS), yes(t.Cold.P95 < targetMetricP95MS))
 		if t.Warm.P95 < targetMetricP95MS {
 			meets = append(meets, t.Name())
@@ -176,10 +173,7 @@ func writeAnalyticsStatements(b *strings.Builder, a *AnalyticsResult) {
 	w("### Where the time goes\n\n")
 	w("Each metric runs a few ClickHouse statements one after the other; their warm times for the whole org over 90 days (named by the tables they read), and the rest of `Get` (the Postgres scope lookup, decoding):\n\n")
 	w("| metric | statement | warm p50 | warm p95 |\n|---|---|---|---|\n")
-	for _, t := range a.Timings {
-		if t.Scope != "admin" || t.Days != 90 {
-			continue
-		}
+	for _, t := range a.wholeOrg90() {
 		for i, s := range t.Statements {
 			w("| %s | %d. %s | %.1f ms | %.1f ms |\n", t.Name(), i+1, s.Label, s.P50, s.P95)
 		}
@@ -226,6 +220,18 @@ func (a *AnalyticsResult) timingOf(metric, groupBy, scope string, days int) *Met
 	return nil
 }
 
+// wholeOrg90 are the timings of the whole org (its admin) over 90 days:
+// the cells the target is judged on.
+func (a *AnalyticsResult) wholeOrg90() []MetricTiming {
+	var out []MetricTiming
+	for _, t := range a.Timings {
+		if t.Scope == "admin" && t.Days == 90 {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
 // experimentOf finds an experiment by its metric and the start of its change.
 func (a *AnalyticsResult) experimentOf(metric, groupBy, change string) *MetricExperiment {
 	for i := range a.Experiments {
@@ -242,10 +248,7 @@ func (a *AnalyticsResult) experimentOf(metric, groupBy, change string) *MetricEx
 func writeAnalyticsFindings(b *strings.Builder, a *AnalyticsResult) {
 	w := func(format string, args ...any) { fmt.Fprintf(b, format, args...) }
 	var misses, idle, tight, heavy []string
-	for _, t := range a.Timings {
-		if t.Scope != "admin" || t.Days != 90 {
-			continue
-		}
+	for _, t := range a.wholeOrg90() {
 		if t.Warm.P95 >= targetMetricP95MS {
 			misses = append(misses, t.Name())
 		}
@@ -287,10 +290,7 @@ func writeAnalyticsFindings(b *strings.Builder, a *AnalyticsResult) {
 	w("   - **The whole organization's commits are read once.** For the whole organization, the commits linked to its conversations are its AI-assisted commits, so productivity and summary count commits, AI-assisted and linked commits and their lines in one pass over `commit_events FINAL`, testing each commit against the set of the live links' commits (`IN`; a hash join on the commit ids cost twice as much at this size), where they ran two statements.\n")
 	w("   - **Grouped productivity reads the whole scope from its GROUPING SETS.** By user or repository, the conversations and commits statements add `(week)` and `()`; per person a linked commit counts for each conversation owner (a commit linked to two people's conversations is in both groups, `TestProductivitySharedCommit`), so those come from their own statement, and the whole organization's from the commits pass above. Six statements became three.\n\n")
 	w("   | metric (whole org, 90 days) | previous warm p50 / CPU p50 | now warm p50 / CPU p50 | statements before → now |\n   |---|---|---|---|\n")
-	for _, t := range a.Timings {
-		if t.Scope != "admin" || t.Days != 90 {
-			continue
-		}
+	for _, t := range a.wholeOrg90() {
 		prev, ok := previousAnalytics[t.Name()]
 		if !ok {
 			continue
@@ -299,10 +299,8 @@ func writeAnalyticsFindings(b *strings.Builder, a *AnalyticsResult) {
 	}
 	w("\n   The previous run's machine was busier (load average 4.1–4.3): compare the CPU columns.\n")
 
-	for _, e := range a.Experiments {
-		if strings.HasPrefix(e.Change, "without each person's weeks") {
-			w("1. **Each person's weeks.** Productivity by user returns every person's counts per week as well as over the window (each of its statements groups by person and week too). Without the weeks (a diagnostic) it takes %.0f → %.0f ms at p50 (CPU %.0f → %.0f ms). Making the weekly series per person optional, or reading them from a per-person daily rollup of closed days, is the next fix for that view.\n", e.AsIsP50, e.P50, e.AsIsCPU, e.CPU)
-		}
+	if e := a.experimentOf(analytics.MetricProductivity, "user", "without each person's weeks"); e != nil {
+		w("1. **Each person's weeks.** Productivity by user returns every person's counts per week as well as over the window (each of its statements groups by person and week too). Without the weeks (a diagnostic) it takes %.0f → %.0f ms at p50 (CPU %.0f → %.0f ms). Making the weekly series per person optional, or reading them from a per-person daily rollup of closed days, is the next fix for that view.\n", e.AsIsP50, e.P50, e.AsIsCPU, e.CPU)
 	}
 	var merged, noFinal []string
 	var changes []float64
@@ -332,7 +330,7 @@ func writeAnalyticsFindings(b *strings.Builder, a *AnalyticsResult) {
 		if len(noFinal) > 0 {
 			w(" Dropping FINAL altogether (a diagnostic: wrong numbers) saves about as much: %s.", strings.Join(noFinal, ", "))
 		}
-		w(" So the service runs `analytics.Compact` nightly (a periodic River job, and once at start): every closed month of the tables read with FINAL that holds more than one part is merged with `OPTIMIZE … PARTITION … FINAL`; the current month is left to the background merges (`TestCompact`). The timings above are of the tables as loaded, before any compaction: what a dashboard sees during the day after a month's first busy days, and the month in progress always. `do_not_merge_across_partitions_select_final = 1` is safe for these tables (every version of an entity lies in one partition, 0003) and made no difference beyond the noise.\n")
+		w(" So the service runs `analytics.Compact` nightly (a River job every night at 03:00 UTC): every closed month of the tables read with FINAL that holds more than one part is merged with `OPTIMIZE … PARTITION … FINAL`; the current month is left to the background merges (`TestCompact`). The timings above are of the tables as loaded, before any compaction: what a dashboard sees during the day after a month's first busy days, and the month in progress always. `do_not_merge_across_partitions_select_final = 1` is safe for these tables (every version of an entity lies in one partition, 0003) and made no difference beyond the noise.\n")
 	}
 	if t30, t90 := a.timingOf(analytics.MetricSummary, "", "admin", 30), a.timingOf(analytics.MetricSummary, "", "admin", 90); t30 != nil && t90 != nil {
 		months := func(days int) int {
@@ -347,10 +345,7 @@ func writeAnalyticsFindings(b *strings.Builder, a *AnalyticsResult) {
 		w("1. **Summary reads whole months.** It widens the window to whole calendar months and reads the month before as well (for the change), so it reads %d months for the last 30 days and %d for the last 90 (warm p50 %.0f and %.0f ms).\n", months(30), months(90), t30.Warm.P50, t90.Warm.P50)
 	}
 	var coldExtra, diskExtra []float64
-	for _, t := range a.Timings {
-		if t.Scope != "admin" || t.Days != 90 {
-			continue
-		}
+	for _, t := range a.wholeOrg90() {
 		coldExtra = append(coldExtra, t.Cold.P50-t.Warm.P50)
 		if t.DiskCold != nil {
 			diskExtra = append(diskExtra, t.DiskCold.P50-t.Cold.P50)

@@ -77,10 +77,11 @@ func NewClient(deps Deps, cfg Config) (*river.Client[pgx.Tx], error) {
 	}
 	if deps.ClickHouse != nil {
 		river.AddWorker(workers, &compactWorker{deps: deps})
-		// Nightly, and at start: a deployment that was down catches up.
-		periodic = append(periodic, river.NewPeriodicJob(river.PeriodicInterval(24*time.Hour),
-			func() (river.JobArgs, *river.InsertOpts) { return analytics.CompactArgs{}, nil },
-			&river.PeriodicJobOpts{RunOnStart: true}))
+		// At night, not at start: merging a month is minutes of CPU the
+		// starting service needs; and at a fixed hour, so that restarts
+		// (which reset an interval) cannot keep putting it off.
+		periodic = append(periodic, river.NewPeriodicJob(dailyAt{hour: 3},
+			func() (river.JobArgs, *river.InsertOpts) { return analytics.CompactArgs{}, nil }, nil))
 	}
 	rc := &river.Config{
 		PeriodicJobs: periodic,
@@ -284,4 +285,16 @@ func (w *compactWorker) Work(ctx context.Context, job *river.Job[analytics.Compa
 			slog.String("partition", p.ID), slog.Int("parts", int(p.Parts)))
 	}
 	return err
+}
+
+// dailyAt is a River schedule: every day at hour:00 UTC.
+type dailyAt struct{ hour int }
+
+func (d dailyAt) Next(current time.Time) time.Time {
+	t := current.UTC()
+	next := time.Date(t.Year(), t.Month(), t.Day(), d.hour, 0, 0, 0, time.UTC)
+	if !next.After(t) {
+		next = next.AddDate(0, 0, 1)
+	}
+	return next
 }
