@@ -38,6 +38,7 @@ test: setup ## set up, then run the whole test suite
 	go test -race -count=1 -timeout 20m $$(go list ./... | grep -v -E '/(warehouse|jobs|cmd/ctxintel|analytics)(/|$$)|/ingest$$')
 
 bench: setup build ## run the benchmarks and write BENCHMARKS.md (search at 100k and 1M, analytics at 10M events, correlation quality, topic clustering, webhook ack)
+	scripts/tune-postgres.sh
 	$(BIN) bench --size all --reuse --out BENCHMARKS.md
 	CTXINTEL_WRITE_BENCHMARKS=1 go test ./correlate/ -run TestCorrelationEvaluation -count=1
 	CTXINTEL_WRITE_BENCHMARKS=1 go test ./analytics/topics/ -run TestClusterEvaluation -count=1

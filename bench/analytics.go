@@ -283,6 +283,9 @@ func runAnalytics(ctx context.Context, cfg *Config) (AnalyticsResult, error) {
 	if err := describeAnalytics(ctx, ch, plan, &res); err != nil {
 		return res, err
 	}
+	if cfg.loadOnly() {
+		return res, nil
+	}
 	m := describeMachine(ctx, cfg.DatabaseURL)
 	res.Machine = &m
 	res.LoadBefore = loadAverage()

@@ -58,7 +58,8 @@ const (
 var AllParts = []string{PartLatency, PartLegs, PartPlans, PartRecall, PartEmbed, PartRelevance, PartLag, PartAnalytics}
 
 // PartLoad only loads (or checks) the datasets: with no other part, a run
-// prepares the databases and measures nothing.
+// prepares the search databases and measures nothing; with analytics too,
+// it also loads the analytics dataset, without timing it.
 const PartLoad = "load"
 
 // Workers is a running job system (a River client with every worker):
@@ -115,6 +116,9 @@ type Config struct {
 }
 
 func (c *Config) part(p string) bool { return len(c.Parts) == 0 || slices.Contains(c.Parts, p) }
+
+// loadOnly says the run prepares datasets and measures nothing.
+func (c *Config) loadOnly() bool { return slices.Contains(c.Parts, PartLoad) }
 
 // searchParts reports whether a part that needs the search datasets runs.
 func (c *Config) searchParts() bool {
@@ -251,7 +255,7 @@ func runSize(ctx context.Context, cfg *Config, size Size, prev SizeResult) (Size
 	plan := NewPlan(GenConfig{Seed: cfg.Seed, Messages: size.Messages})
 	sig := datasetSignature{Generator: generatorVersion, Seed: cfg.Seed, Messages: plan.Messages, Orgs: len(plan.Orgs)}
 	name := "ctxintel_bench_" + size.Name
-	sr := SizeResult{Size: size.Name, Messages: size.Messages, Latency: prev.Latency, Recall: prev.Recall, Experiment: prev.Experiment, KeywordLegs: prev.KeywordLegs, PlanCache: prev.PlanCache,
+	sr := SizeResult{Size: size.Name, Messages: size.Messages, Prewarm: prev.Prewarm, Latency: prev.Latency, Recall: prev.Recall, Experiment: prev.Experiment, KeywordLegs: prev.KeywordLegs, PlanCache: prev.PlanCache,
 		MeasuredAt: prev.MeasuredAt, LoadAvg: prev.LoadAvg}
 	exists, err := databaseExists(ctx, cfg.DatabaseURL, name)
 	if err != nil {
@@ -311,6 +315,14 @@ func runSize(ctx context.Context, cfg *Config, size Size, prev SizeResult) (Size
 	sr.Dataset, err = describeDataset(ctx, bdb, plan)
 	if err != nil {
 		return sr, bdb, err
+	}
+	if cfg.part(PartLatency) || cfg.part(PartRecall) {
+		cfg.logf("%s: reading the search relations into shared buffers (pg_prewarm)…", size.Name)
+		pw, err := prewarm(ctx, bdb)
+		if err != nil {
+			return sr, bdb, err
+		}
+		sr.Prewarm = &pw
 	}
 	if cfg.part(PartLatency) {
 		if sr.Latency, err = runLatency(ctx, cfg, bdb, plan); err != nil {

@@ -24,10 +24,12 @@ type Results struct {
 
 // SizeResult is what was measured on one dataset size.
 type SizeResult struct {
-	Size       string         `json:"size"`
-	Messages   int            `json:"messages"`
-	Load       LoadStats      `json:"load"`
-	Dataset    DatasetInfo    `json:"dataset"`
+	Size     string      `json:"size"`
+	Messages int         `json:"messages"`
+	Load     LoadStats   `json:"load"`
+	Dataset  DatasetInfo `json:"dataset"`
+	// Prewarm is what was read into shared buffers before timing.
+	Prewarm    *Prewarm       `json:"prewarm,omitempty"`
 	Latency    []LatencyCell  `json:"latency"`
 	Recall     []RecallResult `json:"recall"`
 	Experiment *Experiment    `json:"experiment,omitempty"`

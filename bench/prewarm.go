@@ -1,0 +1,47 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// Prewarm is what was read into shared buffers before the searches were
+// timed.
+type Prewarm struct {
+	Blocks  int64   `json:"blocks"`
+	Bytes   int64   `json:"bytes"`
+	Seconds float64 `json:"seconds"`
+	// Skipped says why nothing was prewarmed (no pg_prewarm extension).
+	Skipped string `json:"skipped,omitempty"`
+}
+
+// searchRelations are the relations a search reads: the messages and their
+// text indexes, the embeddings and their HNSW index.
+var searchRelations = []string{"messages", "messages_tsv_idx", "messages_text_trgm_idx", "messages_conversation_idx",
+	"message_embeddings", "message_embeddings_use_lite_hnsw", "message_embeddings_org_model_idx", "conversations"}
+
+// prewarm loads the search relations into shared buffers with pg_prewarm,
+// as pg_prewarm's autoprewarm does for a production server after a restart
+// (scripts/tune-postgres.sh): the timings are then of a running server, not
+// of one whose buffers were emptied by loading the dataset.
+func prewarm(ctx context.Context, b *benchDB) (Prewarm, error) {
+	var ok bool
+	if err := b.db.Pool().QueryRow(ctx, `select exists (select 1 from pg_extension where extname = 'pg_prewarm')`).Scan(&ok); err != nil {
+		return Prewarm{}, fmt.Errorf("look for pg_prewarm: %w", err)
+	}
+	if !ok {
+		return Prewarm{Skipped: "pg_prewarm is not installed in " + b.name + " (scripts/tune-postgres.sh installs it in the template)"}, nil
+	}
+	start := time.Now()
+	var p Prewarm
+	for _, rel := range searchRelations {
+		var blocks int64
+		if err := b.db.Pool().QueryRow(ctx, `select pg_prewarm($1::regclass)`, rel).Scan(&blocks); err != nil {
+			return p, fmt.Errorf("pg_prewarm %s: %w", rel, err)
+		}
+		p.Blocks += blocks
+	}
+	p.Bytes, p.Seconds = p.Blocks*8192, time.Since(start).Seconds()
+	return p, nil
+}
