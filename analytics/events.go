@@ -53,7 +53,7 @@ var (
 	TopicColumns         = []string{"org_id", "run_id", "topic", "computed_at", "label", "terms"}
 	TopicQuestionColumns = []string{"org_id", "run_id", "topic", "message_id", "conversation_id", "user_id", "asked_at"}
 	LinkEventColumns     = []string{"org_id", "conversation_id", "commit_id", "commit_sha", "repo", "committed_at",
-		"confidence", "signals", "linked", "user_id", "conversation_started_at", "version"}
+		"confidence", "signals", "linked", "user_id", "conversation_started_at", "additions", "deletions", "version"}
 )
 
 // EventWriter appends rows to a ClickHouse table and returns once they are
@@ -127,7 +127,7 @@ func linkRow(e warehouse.LinkEvent) []any {
 		linked = 1
 	}
 	return []any{e.OrgID, e.ConversationID, e.CommitID, e.CommitSHA, e.Repo, e.CommittedAt, float32(e.Confidence),
-		nonNil(e.Signals), linked, e.UserID, e.StartedAt, e.Version}
+		nonNil(e.Signals), linked, e.UserID, e.StartedAt, u32(e.Additions), u32(e.Deletions), e.Version}
 }
 
 func messageRow(e warehouse.MessageEvent) []any {

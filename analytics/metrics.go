@@ -351,7 +351,7 @@ func (s Scope) teamsOf(column string) (string, []any) {
 // Its own scope keeps the condition on the column: an outer query that
 // names something else "linked" cannot capture it.
 func liveLinks(f *filter) string {
-	return `(SELECT conversation_id, commit_id, committed_at, user_id, repo
+	return `(SELECT conversation_id, commit_id, committed_at, user_id, repo, additions, deletions
 		FROM link_events FINAL WHERE ` + f.String() + ` AND linked = 1)`
 }
 

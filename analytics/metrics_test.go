@@ -109,9 +109,11 @@ func (w *world) write(t *testing.T, org uuid.UUID) {
 		commit(w.k3, "carol@acme.example", at(10, 18), 7, 0),
 		commit(w.k4, "outsider@elsewhere.example", at(12, 9), 1, 1),
 	}))
+	// A link carries its commit's lines.
+	lines := map[uuid.UUID][2]uint32{w.k1: {40, 2}, w.k2: {10, 5}, w.k3: {7, 0}}
 	link := func(conv, commit, user uuid.UUID, committed, started time.Time, linked uint8, version time.Time) []any {
 		return []any{org, conv, commit, "abc1234", "github.com/acme/shop", committed, float32(0.9), []string{"trailer"},
-			linked, user, started, version}
+			linked, user, started, lines[commit][0], lines[commit][1], version}
 	}
 	require.NoError(t, ch.Insert(ctx, analytics.TableLinkEvents, analytics.LinkEventColumns, [][]any{
 		link(w.c1, w.k1, w.alice.ID, at(2, 15), at(2, 10), 1, v1),
@@ -407,7 +409,7 @@ func TestLiveLinks(t *testing.T) {
 	org := w.org.ID
 	link := func(linked uint8, version time.Time) [][]any {
 		return [][]any{{org, c5, k5, "def5678", "github.com/acme/shop", at(12, 9), float32(0.9), []string{"trailer"},
-			linked, w.bob.ID, at(12, 8), version}}
+			linked, w.bob.ID, at(12, 8), uint32(3), uint32(1), version}}
 	}
 	conv := func(started, version time.Time) [][]any {
 		return [][]any{{org, c5, w.bob.ID, "codex", []string{}, "github.com/acme/shop", at(12, 7), started, started,
@@ -449,7 +451,7 @@ func TestProductivitySharedCommit(t *testing.T) {
 	w := newWorld(t)
 	require.NoError(t, w.ch.Insert(w.ctx, analytics.TableLinkEvents, analytics.LinkEventColumns, [][]any{
 		{w.org.ID, w.c2, w.k1, "abc1234", "github.com/acme/shop", at(2, 15), float32(0.8), []string{"files"},
-			uint8(1), w.bob.ID, at(3, 9), at(20, 0)},
+			uint8(1), w.bob.ID, at(3, 9), uint32(40), uint32(2), at(20, 0)},
 	}))
 	req := w.window
 	req.Metric = analytics.MetricProductivity

@@ -282,19 +282,17 @@ func (m *Metrics) productivityBy(ctx context.Context, w Window, s Scope, groupBy
 
 	// Commits committed in the window that are linked to a conversation of
 	// the scope's people (attributed to the conversation's owner), each
-	// counted once per key and week, with its lines.
+	// counted once per key and week, with its lines (which the links
+	// carry: no join with the commits).
 	linked := func(d dimension) error {
 		links := where(s, "committed_at", w).people(s, "user_id").repo(s)
-		commits := where(s, "committed_at", w)
 		q := `SELECT key, week, grouping(key, week) AS level, uniqExact(commit_id) AS linked_commits,
 				sum(additions) AS lines_added, sum(deletions) AS lines_removed
 			FROM (SELECT DISTINCT ` + d.user + ` AS key, toMonday(committed_at) AS week, commit_id, additions, deletions
-				FROM (SELECT commit_id, additions, deletions FROM commit_events FINAL WHERE ` + commits.String() + `) AS c
-				JOIN ` + liveLinks(links) + ` AS l USING (commit_id))
+				FROM ` + liveLinks(links) + `)
 			GROUP BY GROUPING SETS ((key, week), (key))`
-		// The links, fewer than the commits, are the join's hash table.
 		var rows []prodRow
-		if err := m.CH.Select(ctx, &rows, q, append(append(slices.Clone(d.userArgs), commits.args...), links.args...)...); err != nil {
+		if err := m.CH.Select(ctx, &rows, q, append(slices.Clone(d.userArgs), links.args...)...); err != nil {
 			return fmt.Errorf("productivity: linked commits: %w", err)
 		}
 		for _, r := range rows {

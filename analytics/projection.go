@@ -128,18 +128,31 @@ func (p *Projector) ProjectConversation(ctx context.Context, args ProjectConvers
 	return nil
 }
 
-// ProjectCommit writes the commit's current state.
+// ProjectCommit writes the commit's current state, and its links': a
+// link carries its commit's lines, which change when a commit's diff
+// arrives after the commit.
 func (p *Projector) ProjectCommit(ctx context.Context, args ProjectCommitArgs) error {
 	var c warehouse.CommitEvent
+	var links []warehouse.LinkEvent
 	err := p.DB.InOrg(ctx, args.OrgID, func(tx pgx.Tx) error {
 		var err error
-		c, err = warehouse.GetCommitEvent(ctx, tx, args.CommitID)
+		if c, err = warehouse.GetCommitEvent(ctx, tx, args.CommitID); err != nil {
+			return err
+		}
+		links, err = warehouse.ListCommitLinkEvents(ctx, tx, args.CommitID)
 		return err
 	})
 	if err != nil {
 		return projectError("commit", args.CommitID, err)
 	}
-	if err := p.Writers.Commits.Write(ctx, commitRow(c)); err != nil {
+	rows := make([][]any, len(links))
+	for i, l := range links {
+		rows[i] = linkRow(l)
+	}
+	linkErr := make(chan error, 1)
+	go func() { linkErr <- p.Writers.Links.Write(ctx, rows...) }()
+	err = p.Writers.Commits.Write(ctx, commitRow(c))
+	if err := errors.Join(err, <-linkErr); err != nil {
 		return fmt.Errorf("project commit %s: %w", args.CommitID, err)
 	}
 	return nil

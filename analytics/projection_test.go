@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
 	"github.com/stretchr/testify/require"
 
@@ -226,7 +227,32 @@ func TestProjectCommit(t *testing.T) {
 	require.Equal(t, []commitEvent{{CommitID: c.ID, Repo: "github.com/acme/shop", SHA: c.SHA, AuthorEmail: "ada@acme.example",
 		CommittedAt: at, Additions: 0, Deletions: 2, Files: 1}}, read())
 
-	// The diff arrives later and completes the commit: one row, updated.
+	// A conversation is linked to it; the link carries the commit's lines.
+	conv := b.capture(t, "0b7f3a52-5e1c-4d2a-9c44-7d1e2f3a4b5c", 1, at.Add(-time.Hour))
+	require.NoError(t, b.proj.ProjectConversation(b.ctx, analytics.ProjectConversationArgs{OrgID: b.org.ID, ConversationID: conv}))
+	require.NoError(t, b.db.InOrg(b.ctx, b.org.ID, func(tx pgx.Tx) error {
+		_, err := warehouse.ReplaceLink(b.ctx, tx, b.org.ID, warehouse.CommitLink{ConversationID: conv, CommitID: c.ID,
+			Confidence: 0.9, Evidence: json.RawMessage(`[{"signal":"trailer"}]`)}, true)
+		return err
+	}))
+	require.NoError(t, b.proj.ProjectLink(b.ctx, analytics.ProjectLinkArgs{OrgID: b.org.ID, ConversationID: conv, CommitID: c.ID}))
+	linkLines := func() [][2]uint32 {
+		var rows []struct {
+			Additions uint32 `ch:"additions"`
+			Deletions uint32 `ch:"deletions"`
+		}
+		require.NoError(t, b.ch.Select(b.ctx, &rows, `SELECT additions, deletions FROM link_events FINAL
+			WHERE org_id = ? AND commit_id = ? AND linked = 1`, b.org.ID, c.ID))
+		out := [][2]uint32{}
+		for _, r := range rows {
+			out = append(out, [2]uint32{r.Additions, r.Deletions})
+		}
+		return out
+	}
+	require.Equal(t, [][2]uint32{{0, 2}}, linkLines())
+
+	// The diff arrives later and completes the commit: one row, updated,
+	// and its link's lines with it.
 	b.commit(t, c.SHA, at, 40, "internal/auth/jwt.go", "internal/auth/jwt_test.go")
 	require.NoError(t, b.proj.ProjectCommit(b.ctx, args))
 	require.NoError(t, b.proj.ProjectCommit(b.ctx, args))
@@ -234,6 +260,10 @@ func TestProjectCommit(t *testing.T) {
 	require.Len(t, got, 1)
 	require.EqualValues(t, 40, got[0].Additions)
 	require.EqualValues(t, 2, got[0].Files)
+	require.Equal(t, [][2]uint32{{40, 2}}, linkLines())
+	// A replayed link job writes the same state.
+	require.NoError(t, b.proj.ProjectLink(b.ctx, analytics.ProjectLinkArgs{OrgID: b.org.ID, ConversationID: conv, CommitID: c.ID}))
+	require.Equal(t, [][2]uint32{{40, 2}}, linkLines())
 	require.EqualValues(t, 1, b.count(t, `SELECT uniqExactMerge(commits) AS n FROM commits_daily WHERE org_id = ?`))
 	rep := b.check(t)
 	require.True(t, rep.Consistent(), "%v", rep.Differences)

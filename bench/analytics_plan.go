@@ -703,7 +703,7 @@ func (p *AnalyticsPlan) commits(o *AnalyticsOrg, rng *rand.Rand, convs []anConv,
 					link := func(linked uint8, v time.Time) error {
 						c.Links++
 						return b.add(analytics.TableLinkEvents, analytics.LinkEventColumns, []any{o.ID, cv.id, id, sha, repo, at,
-							float32(0.55 + 0.44*rng.Float64()), sig, linked, o.Users[cv.user].ID, cv.started, v})
+							float32(0.55 + 0.44*rng.Float64()), sig, linked, o.Users[cv.user].ID, cv.started, add, del, v})
 					}
 					if err := link(1, v); err != nil {
 						return err

@@ -477,6 +477,9 @@ type LinkEvent struct {
 	// when the conversation no longer exists.
 	UserID    uuid.UUID
 	StartedAt time.Time
+	// Additions and Deletions are the commit's lines, carried by the link
+	// so that the lines of linked commits need no join with the commits.
+	Additions, Deletions int64
 	// Version orders the states of one link: the link's last change, or
 	// the time its removal was read.
 	Version time.Time
@@ -485,7 +488,7 @@ type LinkEvent struct {
 const linkEventSelect = `select c.org_id, $1::uuid, c.id, c.sha, c.repo, c.committed_at, coalesce(l.confidence, 0),
 		coalesce(array(select e->>'signal' from jsonb_array_elements(l.evidence) e), '{}'), l.conversation_id is not null,
 		coalesce(v.user_id, '00000000-0000-0000-0000-000000000000'), coalesce(v.occurred_at, 'epoch'),
-		coalesce(l.updated_at, statement_timestamp())
+		c.additions, c.deletions, coalesce(l.updated_at, statement_timestamp())
 	from commits c
 	left join commit_links l on l.org_id = c.org_id and l.commit_id = c.id and l.conversation_id = $1
 	left join conversations v on v.org_id = c.org_id and v.id = $1`
@@ -493,7 +496,7 @@ const linkEventSelect = `select c.org_id, $1::uuid, c.id, c.sha, c.repo, c.commi
 func scanLinkEvent(row pgx.Row) (LinkEvent, error) {
 	var e LinkEvent
 	err := row.Scan(&e.OrgID, &e.ConversationID, &e.CommitID, &e.CommitSHA, &e.Repo, &e.CommittedAt, &e.Confidence,
-		&e.Signals, &e.Linked, &e.UserID, &e.StartedAt, &e.Version)
+		&e.Signals, &e.Linked, &e.UserID, &e.StartedAt, &e.Additions, &e.Deletions, &e.Version)
 	return e, translate(err)
 }
 
@@ -512,12 +515,33 @@ func GetLinkEvent(ctx context.Context, q Querier, conversationID, commitID uuid.
 // commit) order, starting after the link (afterConv, afterCommit).
 func ListLinkEvents(ctx context.Context, q Querier, afterConv, afterCommit uuid.UUID, limit int) ([]LinkEvent, error) {
 	rows, err := q.Query(ctx, `select l.org_id, l.conversation_id, c.id, c.sha, c.repo, c.committed_at, l.confidence,
-			array(select e->>'signal' from jsonb_array_elements(l.evidence) e), true, v.user_id, v.occurred_at, l.updated_at
+			array(select e->>'signal' from jsonb_array_elements(l.evidence) e), true, v.user_id, v.occurred_at,
+			c.additions, c.deletions, l.updated_at
 		from commit_links l
 		join commits c on c.org_id = l.org_id and c.id = l.commit_id
 		join conversations v on v.org_id = l.org_id and v.id = l.conversation_id
 		where (l.conversation_id, l.commit_id) > ($1, $2)
 		order by l.conversation_id, l.commit_id limit $3`, afterConv, afterCommit, limit)
+	return collectLinkEvents(rows, err)
+}
+
+// ListCommitLinkEvents reads the current org's links to one commit, for
+// re-writing them when the commit changes (its lines travel with its
+// links). Their version is the time of reading: they are the links' state
+// at that moment, and newer than any state read before it.
+func ListCommitLinkEvents(ctx context.Context, q Querier, commitID uuid.UUID) ([]LinkEvent, error) {
+	rows, err := q.Query(ctx, `select l.org_id, l.conversation_id, c.id, c.sha, c.repo, c.committed_at, l.confidence,
+			array(select e->>'signal' from jsonb_array_elements(l.evidence) e), true, v.user_id, v.occurred_at,
+			c.additions, c.deletions, statement_timestamp()
+		from commit_links l
+		join commits c on c.org_id = l.org_id and c.id = l.commit_id
+		join conversations v on v.org_id = l.org_id and v.id = l.conversation_id
+		where l.commit_id = $1
+		order by l.conversation_id`, commitID)
+	return collectLinkEvents(rows, err)
+}
+
+func collectLinkEvents(rows pgx.Rows, err error) ([]LinkEvent, error) {
 	if err != nil {
 		return nil, fmt.Errorf("list links for analytics: %w", translate(err))
 	}

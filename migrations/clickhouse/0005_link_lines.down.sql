@@ -1,0 +1,1 @@
+ALTER TABLE link_events DROP COLUMN IF EXISTS additions, DROP COLUMN IF EXISTS deletions;
