@@ -101,11 +101,17 @@ func (m *Metrics) cost(ctx context.Context, w Window, s Scope, groupBy string) (
 	// conversation (cost is linear in the tokens), and collects the models
 	// without a price. A conversation counts once per key at its first
 	// model (per model, by key model, at each of its models).
-	// The whole scope's rows come from the same pass (sets (week) and ()),
-	// except for teams: a person in two teams would count twice.
+	// A group has its totals only; the whole scope's rows come from the
+	// same pass (sets (week) and ()), except for teams: a person in two
+	// teams would count twice (their (week) rows are not read, but week
+	// must be in some set while it is selected).
 	sets := "((key, week), (key))"
-	if groupBy != "" && groupBy != "team" {
-		sets = "((key, week), (key), (week), ())"
+	switch groupBy {
+	case "":
+	case "team":
+		sets = "((key), (week))"
+	default:
+		sets = "((key), (week), ())"
 	}
 	q := `SELECT key, week, grouping(key, week) AS level,
 			sum(first_model) AS conversations, sum(model_conversations) AS model_conversations, sum(input) AS input_tokens, sum(output) AS output_tokens,

@@ -61,6 +61,12 @@ type MetricRequest struct {
 	// GroupBy splits productivity and cost rows: "user", "team", "repo"
 	// (productivity), "tool", "model" (cost), or "" for no split.
 	GroupBy string
+	// GroupWeeks adds each group's weekly series to productivity's groups
+	// (their totals over the window come always). Off by default: for a
+	// large organization by user it is hundreds of series nobody reads at
+	// once, and a quarter of the metric's time (BENCHMARKS.md); one
+	// person's weeks are the metric with User set.
+	GroupWeeks bool
 }
 
 // Window is the time range a metric covers, [From, To), in UTC.
@@ -121,13 +127,16 @@ func (m *Metrics) Get(ctx context.Context, req MetricRequest) (any, error) {
 		}
 		return nil, fmt.Errorf("%w: group_by %q must be one of %s", ErrBadRequest, req.GroupBy, strings.Join(groups, ", "))
 	}
+	if req.GroupWeeks && (req.Metric != MetricProductivity || req.GroupBy == "") {
+		return nil, fmt.Errorf("%w: group_weeks applies to productivity with a group_by", ErrBadRequest)
+	}
 	w, scope, err := m.resolve(ctx, req)
 	if err != nil {
 		return nil, err
 	}
 	switch req.Metric {
 	case MetricProductivity:
-		return m.productivity(ctx, w, scope, req.GroupBy)
+		return m.productivity(ctx, w, scope, req.GroupBy, req.GroupWeeks)
 	case MetricAdoption:
 		return m.adoption(ctx, w, scope)
 	case MetricCost:

@@ -200,7 +200,58 @@ func TestMetricsExactValues(t *testing.T) {
 		for _, split := range []*analytics.Productivity{byUser, byTeam, get(analytics.MetricProductivity, "repo").(*analytics.Productivity)} {
 			require.Equal(t, p.Total, split.Total, split.GroupBy)
 			require.Equal(t, p.Weeks, split.Weeks, split.GroupBy)
+			for _, g := range split.Groups {
+				require.Nil(t, g.Weeks, "weeks only when asked for")
+			}
 		}
+
+		// With group_weeks each group also has its weeks: the same totals,
+		// and weeks that add up to them.
+		for _, groupBy := range []string{"user", "team", "repo"} {
+			req := w.window
+			req.Metric, req.GroupBy, req.GroupWeeks = analytics.MetricProductivity, groupBy, true
+			got, err := w.metrics.Get(w.ctx, req)
+			require.NoError(t, err)
+			weekly := got.(*analytics.Productivity)
+			plain := get(analytics.MetricProductivity, groupBy).(*analytics.Productivity)
+			require.Equal(t, p.Total, weekly.Total, groupBy)
+			require.Equal(t, p.Weeks, weekly.Weeks, groupBy)
+			require.Len(t, weekly.Groups, len(plain.Groups), groupBy)
+			for i, g := range weekly.Groups {
+				require.Equal(t, plain.Groups[i].Key, g.Key)
+				require.Equal(t, plain.Groups[i].Total, g.Total, g.Key)
+				var sum analytics.ProductivityCounts
+				for _, wk := range g.Weeks {
+					sum.Conversations += wk.Conversations
+					sum.Messages += wk.Messages
+					sum.LinkedCommits += wk.LinkedCommits
+					sum.LinesAdded += wk.LinesAdded
+					sum.Commits += wk.Commits
+					sum.AIAssistedCommits += wk.AIAssistedCommits
+				}
+				require.Equal(t, []int64{g.Total.Conversations, g.Total.Messages, g.Total.LinkedCommits, g.Total.LinesAdded, g.Total.Commits, g.Total.AIAssistedCommits},
+					[]int64{sum.Conversations, sum.Messages, sum.LinkedCommits, sum.LinesAdded, sum.Commits, sum.AIAssistedCommits}, g.Key)
+				require.NotEmpty(t, g.Weeks, g.Key)
+			}
+		}
+		alice := map[string]analytics.ProductivityCounts{}
+		req := w.window
+		req.Metric, req.GroupBy, req.GroupWeeks = analytics.MetricProductivity, "user", true
+		got, err := w.metrics.Get(w.ctx, req)
+		require.NoError(t, err)
+		for _, g := range got.(*analytics.Productivity).Groups {
+			if g.Key == "alice@acme.example" {
+				for _, wk := range g.Weeks {
+					alice[wk.Week] = wk.ProductivityCounts
+				}
+			}
+		}
+		// alice: c1 (week of Nov 2) led to k1 after 5 h; c4 (Nov 9) to none.
+		require.Equal(t, map[string]analytics.ProductivityCounts{
+			"2026-11-02": {Conversations: 1, Messages: 10, ConversationsWithCommits: 1, ConversationToCommitRatio: 1,
+				MedianHoursToCommit: ptr(5.0), LinkedCommits: 1, LinesAdded: 40, LinesRemoved: 2, Commits: 1, AIAssistedCommits: 1, AIAssistedShare: 1},
+			"2026-11-09": {Conversations: 1, Messages: 2},
+		}, alice)
 		require.Len(t, byTeam.Groups, 1)
 		require.Equal(t, "platform", byTeam.Groups[0].Key)
 		require.Equal(t, int64(3), byTeam.Groups[0].Total.Conversations) // alice's two, bob's one
@@ -331,12 +382,14 @@ func TestMetricsScopeByRole(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, []int64{3, 2, 2}, []int64{p.Total.Conversations, p.Total.Commits, p.Total.LinkedCommits})
 	for _, groupBy := range []string{"user", "team", "repo"} {
-		req := w.window
-		req.Metric, req.Viewer, req.GroupBy = analytics.MetricProductivity, warehouse.Viewer{UserID: w.alice.ID, Role: w.alice.Role}, groupBy
-		got, err := w.metrics.Get(w.ctx, req)
-		require.NoError(t, err)
-		require.Equal(t, p.Total, got.(*analytics.Productivity).Total, groupBy)
-		require.Equal(t, p.Weeks, got.(*analytics.Productivity).Weeks, groupBy)
+		for _, weeks := range []bool{false, true} {
+			req := w.window
+			req.Metric, req.Viewer, req.GroupBy, req.GroupWeeks = analytics.MetricProductivity, warehouse.Viewer{UserID: w.alice.ID, Role: w.alice.Role}, groupBy, weeks
+			got, err := w.metrics.Get(w.ctx, req)
+			require.NoError(t, err)
+			require.Equal(t, p.Total, got.(*analytics.Productivity).Total, groupBy)
+			require.Equal(t, p.Weeks, got.(*analytics.Productivity).Weeks, groupBy)
+		}
 	}
 	req := w.window
 	req.Metric, req.Viewer = analytics.MetricSummary, warehouse.Viewer{UserID: w.alice.ID, Role: w.alice.Role}
@@ -382,6 +435,8 @@ func TestMetricsBadRequests(t *testing.T) {
 		{"too long for the plan", func(r *analytics.MetricRequest) { r.From = r.To.AddDate(0, 0, -120) }, analytics.ErrBadRequest, "starter plan allows at most 92 days"},
 		{"bad group", func(r *analytics.MetricRequest) { r.GroupBy = "planet" }, analytics.ErrBadRequest, "user, team, repo"},
 		{"group on a metric without groups", func(r *analytics.MetricRequest) { r.Metric, r.GroupBy = analytics.MetricSummary, "user" }, analytics.ErrBadRequest, "takes no group_by"},
+		{"group weeks without a group", func(r *analytics.MetricRequest) { r.GroupWeeks = true }, analytics.ErrBadRequest, "group_weeks applies to productivity with a group_by"},
+		{"group weeks of cost", func(r *analytics.MetricRequest) { r.Metric, r.GroupBy, r.GroupWeeks = analytics.MetricCost, "user", true }, analytics.ErrBadRequest, "group_weeks applies"},
 		{"team of another org", func(r *analytics.MetricRequest) { r.Team = "elsewhere" }, warehouse.ErrNotFound, `team "elsewhere" does not exist`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

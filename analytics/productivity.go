@@ -23,11 +23,12 @@ type Productivity struct {
 	Groups  []ProductivityGroup `json:"groups,omitempty"`
 }
 
-// ProductivityGroup is one user, team or repository.
+// ProductivityGroup is one user, team or repository; Weeks only when asked
+// for (MetricRequest.GroupWeeks).
 type ProductivityGroup struct {
 	Key   string             `json:"key"`
 	Total ProductivityCounts `json:"total"`
-	Weeks []ProductivityWeek `json:"weeks"`
+	Weeks []ProductivityWeek `json:"weeks,omitempty"`
 }
 
 // ProductivityWeek is one ISO week (starting Monday, UTC).
@@ -111,16 +112,16 @@ func (s Scope) dimension(groupBy string) dimension {
 	}
 }
 
-func (m *Metrics) productivity(ctx context.Context, w Window, s Scope, groupBy string) (*Productivity, error) {
+func (m *Metrics) productivity(ctx context.Context, w Window, s Scope, groupBy string, groupWeeks bool) (*Productivity, error) {
 	out := &Productivity{Window: w, Scope: s, GroupBy: groupBy}
-	whole, groups, err := m.productivityBy(ctx, w, s, groupBy)
+	whole, groups, err := m.productivityBy(ctx, w, s, groupBy, groupWeeks)
 	if err != nil {
 		return nil, err
 	}
 	if whole == nil {
 		// A person in two teams counts in both: the whole scope's numbers
 		// come from a pass of their own.
-		if whole, _, err = m.productivityBy(ctx, w, s, ""); err != nil {
+		if whole, _, err = m.productivityBy(ctx, w, s, "", false); err != nil {
 			return nil, err
 		}
 	}
@@ -137,7 +138,11 @@ func (m *Metrics) productivity(ctx context.Context, w Window, s Scope, groupBy s
 				name = s.email(id)
 			}
 		}
-		out.Groups = append(out.Groups, ProductivityGroup{Key: name, Total: groups[key].total, Weeks: groups[key].weeks()})
+		g := ProductivityGroup{Key: name, Total: groups[key].total}
+		if groupWeeks {
+			g.Weeks = groups[key].weeks()
+		}
+		out.Groups = append(out.Groups, g)
 	}
 	slices.SortStableFunc(out.Groups, func(a, b ProductivityGroup) int {
 		if a.Total.Conversations != b.Total.Conversations {
@@ -174,25 +179,36 @@ func (p *prodSeries) week(monday time.Time) *ProductivityCounts {
 }
 
 // productivityBy runs the productivity queries grouped by groupBy ("" for
-// none) and returns the whole scope's counts and each group's. The whole
-// scope comes from the grouped queries' own GROUPING SETS where a row has
-// one key (a conversation one owner, a commit one author). Linked commits
-// are attributed to the owner of every conversation linked to them (a
-// commit linked to two people's conversations is in two groups, and a
-// total of the groups would add its lines twice), so the whole scope's
-// come from the commits pass for the whole organization and from an
-// ungrouped run of the linked-commits query otherwise. whole is nil for
-// teams: a person in two teams is in two groups of every query.
-func (m *Metrics) productivityBy(ctx context.Context, w Window, s Scope, groupBy string) (whole *prodSeries, groups map[string]*prodSeries, err error) {
+// none) and returns the whole scope's counts and each group's, with each
+// group's weeks when groupWeeks. The whole scope comes from the grouped
+// queries' own GROUPING SETS where a row has one key (a conversation one
+// owner, a commit one author). Linked commits are attributed to the owner
+// of every conversation linked to them (a commit linked to two people's
+// conversations is in two groups, and a total of the groups would add its
+// lines twice), so the whole scope's come from the commits pass for the
+// whole organization and from an ungrouped run of the linked-commits query
+// otherwise. whole is nil for teams: a person in two teams is in two
+// groups of every query.
+func (m *Metrics) productivityBy(ctx context.Context, w Window, s Scope, groupBy string, groupWeeks bool) (whole *prodSeries, groups map[string]*prodSeries, err error) {
 	d := s.dimension(groupBy)
 	groups = map[string]*prodSeries{}
-	sets := "((key, week), (key))"
-	if groupBy != "" && groupBy != "team" {
-		sets = "((key, week), (key), (week), ())"
-		whole = newProdSeries()
+	// The sets of each statement: the key's weeks when they are wanted
+	// (always without a group: the key is then the same for every row),
+	// the key's total, and the whole scope's weeks and total where a row
+	// has one key. A statement must group by every column it selects, so
+	// week is in some set even when no group's weeks are wanted.
+	weeks := groupWeeks || groupBy == ""
+	sets := "(key, week), (key)"
+	if !weeks {
+		sets = "(key), (week)"
 	}
+	if groupBy != "" && groupBy != "team" {
+		sets, whole = strings.TrimSuffix(sets, ", (week)")+", (week), ()", newProdSeries()
+	}
+	sets = "(" + sets + ")"
 	// grouping(key, week): 0 per key and week, 1 per key, 2 per week, 3 in
-	// all. Without a group every row has the key "", the whole scope.
+	// all. Without a group every row has the key "", the whole scope. nil:
+	// a row of a set no result needs (teams' weeks across teams).
 	at := func(r prodRow) *ProductivityCounts {
 		p := whole
 		if r.Level < 2 {
@@ -200,6 +216,8 @@ func (m *Metrics) productivityBy(ctx context.Context, w Window, s Scope, groupBy
 				p = newProdSeries()
 				groups[r.Key] = p
 			}
+		} else if p == nil {
+			return nil
 		}
 		if r.Level == 1 || r.Level == 3 {
 			return &p.total
@@ -234,6 +252,9 @@ func (m *Metrics) productivityBy(ctx context.Context, w Window, s Scope, groupBy
 	}
 	for _, r := range rows {
 		c := at(r)
+		if c == nil {
+			continue
+		}
 		c.Conversations, c.Messages, c.ConversationsWithCommits = int64(r.Conversations), int64(r.Messages), int64(r.WithCommits)
 		c.ConversationToCommitRatio = ratio(float64(r.WithCommits), float64(r.Conversations))
 		if r.WithCommits > 0 {
@@ -271,6 +292,9 @@ func (m *Metrics) productivityBy(ctx context.Context, w Window, s Scope, groupBy
 	byOwner := groupBy == "user" || groupBy == "team"
 	for _, r := range rows {
 		c := at(r)
+		if c == nil {
+			continue
+		}
 		fillCommits(r, c)
 		if orgWide && (!byOwner || r.Level >= 2) {
 			fillLinked(r, c)
@@ -285,19 +309,26 @@ func (m *Metrics) productivityBy(ctx context.Context, w Window, s Scope, groupBy
 	// counted once per key and week, with its lines (which the links
 	// carry: no join with the commits).
 	linked := func(d dimension) error {
+		wholePass := d.user == noKey && groupBy != ""
+		sets := "((key, week), (key))"
+		if !weeks && !wholePass {
+			sets = "((key), (week))" // its weeks, summed over the groups, would add twice what two groups share
+		}
 		links := where(s, "committed_at", w).people(s, "user_id").repo(s)
 		q := `SELECT key, week, grouping(key, week) AS level, uniqExact(commit_id) AS linked_commits,
 				sum(additions) AS lines_added, sum(deletions) AS lines_removed
 			FROM (SELECT DISTINCT ` + d.user + ` AS key, toMonday(committed_at) AS week, commit_id, additions, deletions
 				FROM ` + liveLinks(links) + `)
-			GROUP BY GROUPING SETS ((key, week), (key))`
+			GROUP BY GROUPING SETS ` + sets
 		var rows []prodRow
 		if err := m.CH.Select(ctx, &rows, q, append(slices.Clone(d.userArgs), links.args...)...); err != nil {
 			return fmt.Errorf("productivity: linked commits: %w", err)
 		}
 		for _, r := range rows {
-			if d.user == noKey && groupBy != "" {
-				r.Level += 2 // the whole scope's pass
+			if wholePass {
+				r.Level += 2
+			} else if r.Level >= 2 {
+				continue
 			}
 			fillLinked(r, at(r))
 		}

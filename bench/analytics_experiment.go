@@ -78,17 +78,16 @@ var analyticsExperiments = []struct {
 	{change: "without FINAL (diagnostic: re-projected rows count twice)", same: false,
 		metrics: []string{"productivity", "cost", "summary"},
 		rewrite: func(q string) string { return strings.ReplaceAll(q, " FINAL", "") }},
-	{change: "without each person's weeks (diagnostic: the groups keep their totals only)", same: false,
-		metrics: []string{"productivity:user"}, rewrite: withoutGroupWeeks},
+	{change: "with each person's weeks (`group_weeks=true`: every group's weekly series as well as its totals)", same: false,
+		metrics: []string{"productivity:user"}, rewrite: withGroupWeeks},
 }
 
-// withoutGroupWeeks drops the (key, week) grouping set from a statement's
-// GROUPING SETS: what the per-person weekly series cost. (A statement with
-// only (key) would no longer group by week at all, which ClickHouse
-// refuses while week is selected: it gets (week), one row per week.)
-func withoutGroupWeeks(q string) string {
-	return strings.NewReplacer("GROUPING SETS ((key, week), (key), (week), ())", "GROUPING SETS ((key), (week), ())",
-		"GROUPING SETS ((key, week), (key))", "GROUPING SETS ((key), (week))").Replace(q)
+// withGroupWeeks adds the (key, week) grouping set to a statement's
+// GROUPING SETS, as group_weeks=true does: what the per-person weekly
+// series cost.
+func withGroupWeeks(q string) string {
+	return strings.NewReplacer("GROUPING SETS ((key), (week), ())", "GROUPING SETS ((key, week), (key), (week), ())",
+		"GROUPING SETS ((key), (week))", "GROUPING SETS ((key, week), (key))").Replace(q)
 }
 
 // runAnalyticsExperiments times each experiment's metrics.

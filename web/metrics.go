@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -27,7 +28,7 @@ type metricHandlers struct {
 
 // metricDescriptions answer GET /api/v1/metrics.
 var metricDescriptions = map[string]string{
-	analytics.MetricProductivity:  "conversations, linked commits, conversation→commit ratio, median time to commit, AI-assisted share of commits and their lines, per week; group_by user, team or repo",
+	analytics.MetricProductivity:  "conversations, linked commits, conversation→commit ratio, median time to commit, AI-assisted share of commits and their lines, per week; group_by user, team or repo (each group's totals, and its weeks with group_weeks=true)",
 	analytics.MetricAdoption:      "active users by tool and model per week, new adopters, week-over-week retention",
 	analytics.MetricCost:          "tokens and cost by the configured price table, cost per linked commit, per week; group_by user, team, tool or model",
 	analytics.MetricKnowledgeGaps: "the topics people keep asking about (clustered questions) and the searches that found nothing",
@@ -53,15 +54,23 @@ func (h *metricHandlers) get(w http.ResponseWriter, r *http.Request) {
 	}
 	for key := range q {
 		switch key {
-		case "from", "to", "team", "user", "repo", "group_by":
+		case "from", "to", "team", "user", "repo", "group_by", "group_weeks":
 		default:
 			writeError(w, r, http.StatusBadRequest, "bad_request",
-				"unknown parameter "+key+"; the parameters are from, to, team, user, repo and group_by")
+				"unknown parameter "+key+"; the parameters are from, to, team, user, repo, group_by and group_weeks")
+			return
+		}
+	}
+	groupWeeks := false
+	if v := q.Get("group_weeks"); v != "" {
+		var err error
+		if groupWeeks, err = strconv.ParseBool(v); err != nil {
+			writeError(w, r, http.StatusBadRequest, "bad_request", "group_weeks must be true or false, not "+strconv.Quote(v))
 			return
 		}
 	}
 	req := analytics.MetricRequest{Metric: chi.URLParam(r, "metric"), OrgID: p.OrgID, Viewer: viewer(p),
-		Team: q.Get("team"), User: q.Get("user"), GroupBy: q.Get("group_by")}
+		Team: q.Get("team"), User: q.Get("user"), GroupBy: q.Get("group_by"), GroupWeeks: groupWeeks}
 	if repo := q.Get("repo"); repo != "" {
 		req.Repo = ingest.NormalizeRemote(repo)
 	}

@@ -257,6 +257,19 @@ func testMetrics(t *testing.T, s server) {
 	require.InDelta(t, 4.0/60, *prod.Total.MedianHoursToCommit, 1e-6)
 	require.InDelta(t, 1.0/3, prod.Total.AIAssistedShare, 1e-9)
 
+	// Each person's weeks come when asked for.
+	var byUser struct {
+		Groups []struct {
+			Key   string           `json:"key"`
+			Weeks []map[string]any `json:"weeks"`
+		} `json:"groups"`
+	}
+	getInto(t, s, path+"&group_by=user&group_weeks=true", &byUser)
+	require.Len(t, byUser.Groups, 1)
+	require.Len(t, byUser.Groups[0].Weeks, 1)
+	require.Equal(t, "2026-11-16", byUser.Groups[0].Weeks[0]["week"])
+	require.EqualValues(t, 1, byUser.Groups[0].Weeks[0]["linked_commits"])
+
 	var summary struct {
 		Months []struct {
 			Month         string `json:"month"`
@@ -283,6 +296,8 @@ func testMetrics(t *testing.T, s server) {
 		{"/api/v1/metrics/adoption?from=yesterday", http.StatusBadRequest, "from must be a date"},
 		{"/api/v1/metrics/summary?period=month", http.StatusBadRequest, "unknown parameter period"},
 		{"/api/v1/metrics/summary?group_by=user", http.StatusBadRequest, "takes no group_by"},
+		{"/api/v1/metrics/productivity?group_by=user&group_weeks=maybe", http.StatusBadRequest, `group_weeks must be true or false, not "maybe"`},
+		{"/api/v1/metrics/productivity?group_weeks=true", http.StatusBadRequest, "group_weeks applies to productivity with a group_by"},
 	} {
 		status, body, _ := getJSON(t, s.base+tc.path, auth)
 		require.Equal(t, tc.status, status, tc.path)
