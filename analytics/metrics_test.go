@@ -436,7 +436,9 @@ func TestMetricsBadRequests(t *testing.T) {
 		{"bad group", func(r *analytics.MetricRequest) { r.GroupBy = "planet" }, analytics.ErrBadRequest, "user, team, repo"},
 		{"group on a metric without groups", func(r *analytics.MetricRequest) { r.Metric, r.GroupBy = analytics.MetricSummary, "user" }, analytics.ErrBadRequest, "takes no group_by"},
 		{"group weeks without a group", func(r *analytics.MetricRequest) { r.GroupWeeks = true }, analytics.ErrBadRequest, "group_weeks applies to productivity with a group_by"},
-		{"group weeks of cost", func(r *analytics.MetricRequest) { r.Metric, r.GroupBy, r.GroupWeeks = analytics.MetricCost, "user", true }, analytics.ErrBadRequest, "group_weeks applies"},
+		{"group weeks of cost", func(r *analytics.MetricRequest) {
+			r.Metric, r.GroupBy, r.GroupWeeks = analytics.MetricCost, "user", true
+		}, analytics.ErrBadRequest, "group_weeks applies"},
 		{"team of another org", func(r *analytics.MetricRequest) { r.Team = "elsewhere" }, warehouse.ErrNotFound, `team "elsewhere" does not exist`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
