@@ -93,13 +93,13 @@ func (m *Metrics) adoption(ctx context.Context, w Window, s Scope) (*Adoption, e
 
 	// Active people per tool, from the daily rollup (a day belongs to the
 	// window when it starts in it).
-	days := &filter{conds: []string{"org_id = ?", "day >= toDate(?)", "day < toDate(?)"}, args: []any{s.OrgID, w.From, w.To}}
+	days := orgOnly(s).before("day >= toDate(?)", w.From).before("day < toDate(?)", w.To)
 	days.people(s, "user_id")
 	var rows []adoptionRow
 	err := m.CH.Select(ctx, &rows, `SELECT toMonday(day) AS week, tool AS name, grouping(week, name) AS level,
 			uniqExact(user_id) AS users
-		FROM conversations_daily WHERE `+days.String()+`
-		GROUP BY GROUPING SETS ((week, name), (week), (name), ())`, days.args...)
+		FROM conversations_daily `+days.clause()+`
+		GROUP BY GROUPING SETS ((week, name), (week), (name), ())`, days.params()...)
 	if err != nil {
 		return nil, fmt.Errorf("adoption: active users: %w", err)
 	}
@@ -122,15 +122,15 @@ func (m *Metrics) adoption(ctx context.Context, w Window, s Scope) (*Adoption, e
 
 	// New adopters: people whose first message with a tool (name) or with
 	// any tool (name "") falls in the window.
-	people := &filter{conds: []string{"org_id = ?"}, args: []any{s.OrgID}}
+	people := orgOnly(s)
 	people.people(s, "user_id")
 	rows = nil
 	err = m.CH.Select(ctx, &rows, `SELECT toMonday(first) AS week, name, grouping(week, name) AS level, count() AS users
-		FROM (SELECT user_id, tool AS name, min(first_day) AS first FROM adopters WHERE `+people.String()+` GROUP BY user_id, tool
+		FROM (SELECT user_id, tool AS name, min(first_day) AS first FROM adopters `+people.clause()+` GROUP BY user_id, tool
 			UNION ALL
-			SELECT user_id, '' AS name, min(first_day) AS first FROM adopters WHERE `+people.String()+` GROUP BY user_id)
+			SELECT user_id, '' AS name, min(first_day) AS first FROM adopters `+people.clause()+` GROUP BY user_id)
 		WHERE first >= toDate(?) AND first < toDate(?)
-		GROUP BY GROUPING SETS ((week, name), (name))`, append(append(slices.Clone(people.args), people.args...), w.From, w.To)...)
+		GROUP BY GROUPING SETS ((week, name), (name))`, append(append(slices.Clone(people.params()), people.params()...), w.From, w.To)...)
 	if err != nil {
 		return nil, fmt.Errorf("adoption: new adopters: %w", err)
 	}
@@ -157,8 +157,8 @@ func (m *Metrics) adoption(ctx context.Context, w Window, s Scope) (*Adoption, e
 	rows = nil
 	err = m.CH.Select(ctx, &rows, `SELECT toMonday(started_at) AS week, model AS name, grouping(week, name) AS level,
 			uniqExact(user_id) AS users, count() AS conversations
-		FROM conversation_events FINAL ARRAY JOIN models AS model WHERE `+conv.String()+`
-		GROUP BY GROUPING SETS ((week, name), (name))`, conv.args...)
+		FROM conversation_events FINAL ARRAY JOIN models AS model `+conv.clause()+`
+		GROUP BY GROUPING SETS ((week, name), (name))`, conv.params()...)
 	if err != nil {
 		return nil, fmt.Errorf("adoption: models: %w", err)
 	}
@@ -174,15 +174,14 @@ func (m *Metrics) adoption(ctx context.Context, w Window, s Scope) (*Adoption, e
 
 	// Retention: of each week's active people, those also active the week
 	// before; the week before the window is read for the first week.
-	weekly := &filter{conds: []string{"org_id = ?", "day >= toMonday(toDate(?)) - 7", "day < toDate(?)"},
-		args: []any{s.OrgID, w.From, w.To}}
+	weekly := orgOnly(s).before("day >= toMonday(toDate(?)) - 7", w.From).before("day < toDate(?)", w.To)
 	weekly.people(s, "user_id")
 	rows = nil
 	err = m.CH.Select(ctx, &rows, `WITH weekly AS (
-			SELECT DISTINCT toMonday(day) AS week, user_id FROM conversations_daily WHERE `+weekly.String()+`)
+			SELECT DISTINCT toMonday(day) AS week, user_id FROM conversations_daily `+weekly.clause()+`)
 		SELECT week, count() AS users,
 			countIf((user_id, week) IN (SELECT user_id, week + 7 FROM weekly)) AS retained
-		FROM weekly GROUP BY week ORDER BY week`, weekly.args...)
+		FROM weekly GROUP BY week ORDER BY week`, weekly.params()...)
 	if err != nil {
 		return nil, fmt.Errorf("adoption: retention: %w", err)
 	}

@@ -124,10 +124,10 @@ func (m *Metrics) cost(ctx context.Context, w Window, s Scope, groupBy string) (
 			ARRAY JOIN usage_models AS model, arrayEnumerate(usage_models) AS nth, usage_input_tokens AS input_part,
 				usage_output_tokens AS output_part, usage_cache_read_tokens AS cache_read_part,
 				usage_cache_write_tokens AS cache_write_part, usage_reasoning_tokens AS reasoning_part
-			WHERE ` + conv.String() + `
+			` + conv.clause() + `
 			GROUP BY key, week, model)
 		GROUP BY GROUPING SETS ` + sets
-	args := append(append(append(slices.Clone(priceArgs), pricedArgs...), keyArgs...), conv.args...)
+	args := append(append(append(slices.Clone(priceArgs), pricedArgs...), keyArgs...), conv.params()...)
 	var rows []costRow
 	if err := m.CH.Select(ctx, &rows, q, args...); err != nil {
 		return nil, fmt.Errorf("cost: tokens: %w", err)
@@ -187,7 +187,7 @@ func (m *Metrics) cost(ctx context.Context, w Window, s Scope, groupBy string) (
 	links := where(s, "committed_at", w).people(s, "user_id").repo(s)
 	rows = nil
 	err := m.CH.Select(ctx, &rows, `SELECT toMonday(committed_at) AS week, grouping(week) AS level, uniqExact(commit_id) AS linked_commits
-		FROM `+liveLinks(links)+` GROUP BY GROUPING SETS ((week), ())`, links.args...)
+		FROM `+liveLinks(links)+` GROUP BY GROUPING SETS ((week), ())`, links.params()...)
 	if err != nil {
 		return nil, fmt.Errorf("cost: linked commits: %w", err)
 	}

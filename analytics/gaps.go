@@ -100,11 +100,11 @@ func (m *Metrics) knowledgeGaps(ctx context.Context, w Window, s Scope, v wareho
 		}
 	}
 
-	searches := where(s, "occurred_at", w).and("no_result = 1").people(s, "user_id")
+	searches := where(s, "occurred_at", w).and("no_result = 1").and("trim(query) != ''").people(s, "user_id")
 	err = m.CH.Select(ctx, &out.FailedSearches, `SELECT lower(trim(query)) AS query, count() AS searches,
 			uniqExact(user_id) AS people, max(occurred_at) AS last_at
-		FROM search_events FINAL WHERE `+searches.String()+` AND trim(query) != ''
-		GROUP BY query ORDER BY searches DESC, people DESC, query LIMIT 50`, searches.args...)
+		FROM search_events FINAL `+searches.clause()+`
+		GROUP BY query ORDER BY searches DESC, people DESC, query LIMIT 50`, searches.params()...)
 	if err != nil {
 		return nil, fmt.Errorf("knowledge gaps: failed searches: %w", err)
 	}
@@ -129,11 +129,11 @@ func (m *Metrics) gapTopics(ctx context.Context, w Window, s Scope, v warehouse.
 			count() AS questions, uniqExact(q.user_id) AS people,
 			countIf(q.asked_at < ?) AS first_half, countIf(q.asked_at >= ?) AS second_half,
 			arraySlice(arrayDistinct(arrayMap(x -> x.2, arrayReverseSort(groupArray((q.asked_at, q.conversation_id))))), 1, 20) AS examples
-		FROM (SELECT topic, user_id, asked_at, conversation_id FROM topic_questions FINAL WHERE `+qs.String()+`) AS q
+		FROM (SELECT topic, user_id, asked_at, conversation_id FROM topic_questions FINAL `+qs.clause()+`) AS q
 		JOIN (SELECT topic, label, terms FROM topics FINAL WHERE org_id = ? AND run_id = ? AND computed_at = ?) AS t
 		ON t.topic = q.topic
 		GROUP BY q.topic ORDER BY questions DESC, people DESC, topic LIMIT 50`,
-		append(append([]any{mid, mid}, qs.args...), s.OrgID, run.ID, run.ComputedAt)...)
+		append(append([]any{mid, mid}, qs.params()...), s.OrgID, run.ID, run.ComputedAt)...)
 	if err != nil {
 		return fmt.Errorf("knowledge gaps: topics: %w", err)
 	}
@@ -143,7 +143,7 @@ func (m *Metrics) gapTopics(ctx context.Context, w Window, s Scope, v warehouse.
 		N     uint64    `ch:"n"`
 	}
 	err = m.CH.Select(ctx, &weeks, `SELECT topic, toMonday(asked_at) AS week, count() AS n FROM topic_questions FINAL
-		WHERE `+qs.String()+` GROUP BY topic, week ORDER BY topic, week`, qs.args...)
+		`+qs.clause()+` GROUP BY topic, week ORDER BY topic, week`, qs.params()...)
 	if err != nil {
 		return fmt.Errorf("knowledge gaps: topic weeks: %w", err)
 	}

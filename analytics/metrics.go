@@ -274,33 +274,62 @@ func (m *Metrics) narrow(ctx context.Context, tx pgx.Tx, req MetricRequest, scop
 	return nil
 }
 
-// filter is a WHERE clause of a metric query under construction: the org
-// and the window always come first, so that no query can leave them out.
+// filter is the PREWHERE and WHERE clauses of a metric query under
+// construction: the org and the window always come first, so that no query
+// can leave them out.
 //
 // Read with FINAL, a table's WHERE tests the newest version of each entity:
-// ClickHouse merges the versions first and filters after (only an explicit
-// PREWHERE, which no metric uses, would filter before; and
-// optimize_move_to_prewhere_if_final stays off). TestLiveLinks holds this.
+// ClickHouse merges the versions first and filters after (optimize_move_to_
+// prewhere_if_final stays off). TestLiveLinks holds this. PREWHERE filters
+// before the merge, so it only takes conditions on what every version of
+// an entity shares: the org, the columns of the table's sort key (the
+// dedupe key: versions differ in none of them), and the person an entity
+// belongs to (a conversation's owner, a commit's author, a search's user
+// are fixed when it is first stored). Testing those first reads far fewer
+// rows when the scope is a few people (BENCHMARKS.md, manager scope).
 type filter struct {
-	conds []string
-	args  []any
+	pre, post         []string
+	preArgs, postArgs []any
 }
+
+// sortKeyTimes are the window columns that are in their tables' sort keys
+// (commit_events, link_events: committed_at; search_events: occurred_at;
+// topic_questions: asked_at; the daily rollups: day). A conversation's
+// started_at is not: a re-projection can move it.
+var sortKeyTimes = map[string]bool{"committed_at": true, "occurred_at": true, "asked_at": true}
 
 // where starts a filter on the org and on column's window.
 func where(s Scope, column string, w Window) *filter {
-	return &filter{conds: []string{"org_id = ?", column + " >= ?", column + " < ?"}, args: []any{s.OrgID, w.From, w.To}}
+	f := &filter{pre: []string{"org_id = ?"}, preArgs: []any{s.OrgID}}
+	window := []string{column + " >= ?", column + " < ?"}
+	if sortKeyTimes[column] {
+		f.pre, f.preArgs = append(f.pre, window...), append(f.preArgs, w.From, w.To)
+	} else {
+		f.post, f.postArgs = window, []any{w.From, w.To}
+	}
+	return f
 }
 
+// orgOnly starts a filter on the org alone, for a rollup whose window
+// condition its query writes itself (and takes as pre conditions).
+func orgOnly(s Scope) *filter { return &filter{pre: []string{"org_id = ?"}, preArgs: []any{s.OrgID}} }
+
+// before adds a condition on what every version of an entity shares.
+func (f *filter) before(cond string, args ...any) *filter {
+	f.pre, f.preArgs = append(f.pre, cond), append(f.preArgs, args...)
+	return f
+}
+
+// and adds a condition tested on each entity's newest version.
 func (f *filter) and(cond string, args ...any) *filter {
-	f.conds = append(f.conds, cond)
-	f.args = append(f.args, args...)
+	f.post, f.postArgs = append(f.post, cond), append(f.postArgs, args...)
 	return f
 }
 
 // people adds the scope's people, matched on the user column.
 func (f *filter) people(s Scope, column string) *filter {
 	if s.Users != nil {
-		f.and("has(?, "+column+")", s.Users)
+		f.before(column+" IN ?", s.Users)
 	}
 	return f
 }
@@ -317,12 +346,22 @@ func (f *filter) repo(s Scope) *filter {
 // the member whose e-mail is its author's.
 func (f *filter) authors(s Scope) *filter {
 	if s.Users != nil {
-		f.and("has(?, lower(author_email))", s.authorEmails())
+		f.before("lower(author_email) IN ?", s.authorEmails())
 	}
 	return f
 }
 
-func (f *filter) String() string { return strings.Join(f.conds, " AND ") }
+// clause is the filter's PREWHERE and WHERE clauses.
+func (f *filter) clause() string {
+	out := "PREWHERE " + strings.Join(f.pre, " AND ")
+	if len(f.post) > 0 {
+		out += " WHERE " + strings.Join(f.post, " AND ")
+	}
+	return out
+}
+
+// params are the filter's arguments, in the order of its clauses.
+func (f *filter) params() []any { return append(slices.Clone(f.preArgs), f.postArgs...) }
 
 func (s Scope) authorEmails() []string {
 	out := []string{}
@@ -360,8 +399,10 @@ func (s Scope) teamsOf(column string) (string, []any) {
 // Its own scope keeps the condition on the column: an outer query that
 // names something else "linked" cannot capture it.
 func liveLinks(f *filter) string {
+	g := *f
+	g.post = append(slices.Clone(f.post), "linked = 1")
 	return `(SELECT conversation_id, commit_id, committed_at, user_id, repo, additions, deletions
-		FROM link_events FINAL WHERE ` + f.String() + ` AND linked = 1)`
+		FROM link_events FINAL ` + g.clause() + `)`
 }
 
 // isLinked is a condition on a commit_id column: the commit has a live

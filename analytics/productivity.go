@@ -240,12 +240,12 @@ func (m *Metrics) productivityBy(ctx context.Context, w Window, s Scope, groupBy
 	q := `SELECT ` + d.user + ` AS key, toMonday(started_at) AS week, grouping(key, week) AS level,
 			count() AS conversations, sum(messages) AS messages, countIf(has_commit = 1) AS with_commits,
 			quantileExactInclusiveIf(0.5)(toFloat64(greatest(dateDiff('millisecond', started_at, first_commit), 0)) / 1000, has_commit = 1) AS median_seconds
-		FROM (SELECT conversation_id, user_id, repo, started_at, messages FROM conversation_events FINAL WHERE ` + conv.String() + `) AS c
+		FROM (SELECT conversation_id, user_id, repo, started_at, messages FROM conversation_events FINAL ` + conv.clause() + `) AS c
 		LEFT JOIN (SELECT conversation_id, min(committed_at) AS first_commit, toUInt8(1) AS has_commit
 			FROM ` + liveLinks(inWindow) + ` GROUP BY conversation_id) AS l
 		USING (conversation_id)
 		GROUP BY GROUPING SETS ` + sets
-	args := append(append(slices.Clone(d.userArgs), conv.args...), inWindow.args...)
+	args := append(append(slices.Clone(d.userArgs), conv.params()...), inWindow.params()...)
 	var rows []prodRow
 	if err := m.CH.Select(ctx, &rows, q, args...); err != nil {
 		return nil, nil, fmt.Errorf("productivity: conversations: %w", err)
@@ -283,10 +283,10 @@ func (m *Metrics) productivityBy(ctx context.Context, w Window, s Scope, groupBy
 			ai_commits AS linked_commits, sumIf(additions, ai) AS lines_added, sumIf(deletions, ai) AS lines_removed
 		FROM (SELECT ` + d.commit + ` AS key, toMonday(committed_at) AS week, additions, deletions,
 				` + isLinked(inWindow) + ` AS ai
-			FROM commit_events FINAL WHERE ` + authored.String() + `)
+			FROM commit_events FINAL ` + authored.clause() + `)
 		GROUP BY GROUPING SETS ` + sets
 	rows = nil
-	if err := m.CH.Select(ctx, &rows, q, append(append(slices.Clone(d.commitArgs), inWindow.args...), authored.args...)...); err != nil {
+	if err := m.CH.Select(ctx, &rows, q, append(append(slices.Clone(d.commitArgs), inWindow.params()...), authored.params()...)...); err != nil {
 		return nil, nil, fmt.Errorf("productivity: commits: %w", err)
 	}
 	byOwner := groupBy == "user" || groupBy == "team"
@@ -321,7 +321,7 @@ func (m *Metrics) productivityBy(ctx context.Context, w Window, s Scope, groupBy
 				FROM ` + liveLinks(links) + `)
 			GROUP BY GROUPING SETS ` + sets
 		var rows []prodRow
-		if err := m.CH.Select(ctx, &rows, q, append(slices.Clone(d.userArgs), links.args...)...); err != nil {
+		if err := m.CH.Select(ctx, &rows, q, append(slices.Clone(d.userArgs), links.params()...)...); err != nil {
 			return fmt.Errorf("productivity: linked commits: %w", err)
 		}
 		for _, r := range rows {

@@ -87,10 +87,10 @@ func (m *Metrics) summary(ctx context.Context, w Window, s Scope) (*Summary, err
 		return nil
 	}
 
-	days := &filter{conds: []string{"org_id = ?", "day >= toDate(?)", "day < toDate(?)"}, args: []any{s.OrgID, read.From, read.To}}
+	days := orgOnly(s).before("day >= toDate(?)", read.From).before("day < toDate(?)", read.To)
 	days.people(s, "user_id")
 	err := run("active users", `SELECT toStartOfMonth(day) AS month, uniqExact(user_id) AS users
-		FROM conversations_daily WHERE `+days.String()+` GROUP BY month`, days.args,
+		FROM conversations_daily `+days.clause()+` GROUP BY month`, days.params(),
 		func(r monthRow, c *SummaryCounts) { c.ActiveUsers = int64(r.Users) })
 	if err != nil {
 		return nil, err
@@ -107,8 +107,8 @@ func (m *Metrics) summary(ctx context.Context, w Window, s Scope) (*Summary, err
 		FROM (SELECT toStartOfMonth(started_at) AS month, count() AS conversations, sum(messages) AS messages,
 				sumMap(usage_models, usage_input_tokens, usage_output_tokens, usage_cache_read_tokens,
 					usage_cache_write_tokens, usage_reasoning_tokens) AS usage
-			FROM conversation_events FINAL WHERE `+conv.String()+` GROUP BY month)`,
-		append(slices.Clone(priceArgs), conv.args...),
+			FROM conversation_events FINAL `+conv.clause()+` GROUP BY month)`,
+		append(slices.Clone(priceArgs), conv.params()...),
 		func(r monthRow, c *SummaryCounts) {
 			c.Conversations, c.Messages, c.Tokens, c.Cost = int64(r.Conversations), int64(r.Messages), int64(r.Tokens), r.Cost
 		})
@@ -125,8 +125,8 @@ func (m *Metrics) summary(ctx context.Context, w Window, s Scope) (*Summary, err
 	inRead := where(s, "committed_at", read)
 	err = run("commits", `SELECT toStartOfMonth(committed_at) AS month, count() AS commits,
 			countIf(`+isLinked(inRead)+`) AS ai_commits
-		FROM commit_events FINAL WHERE `+authored.String()+` GROUP BY month`,
-		append(slices.Clone(inRead.args), authored.args...),
+		FROM commit_events FINAL `+authored.clause()+` GROUP BY month`,
+		append(slices.Clone(inRead.params()), authored.params()...),
 		func(r monthRow, c *SummaryCounts) {
 			c.Commits, c.aiAssistedCommits = int64(r.Commits), int64(r.AICommits)
 			if orgWide {
@@ -139,7 +139,7 @@ func (m *Metrics) summary(ctx context.Context, w Window, s Scope) (*Summary, err
 	if !orgWide {
 		links := where(s, "committed_at", read).people(s, "user_id").repo(s)
 		err = run("linked commits", `SELECT toStartOfMonth(committed_at) AS month, uniqExact(commit_id) AS linked_commits
-			FROM `+liveLinks(links)+` GROUP BY month`, links.args,
+			FROM `+liveLinks(links)+` GROUP BY month`, links.params(),
 			func(r monthRow, c *SummaryCounts) { c.LinkedCommits = int64(r.Linked) })
 		if err != nil {
 			return nil, err
@@ -148,7 +148,7 @@ func (m *Metrics) summary(ctx context.Context, w Window, s Scope) (*Summary, err
 
 	searches := where(s, "occurred_at", read).people(s, "user_id")
 	err = run("searches", `SELECT toStartOfMonth(occurred_at) AS month, count() AS searches, countIf(no_result = 1) AS failed
-		FROM search_events FINAL WHERE `+searches.String()+` GROUP BY month`, searches.args,
+		FROM search_events FINAL `+searches.clause()+` GROUP BY month`, searches.params(),
 		func(r monthRow, c *SummaryCounts) { c.Searches, c.FailedSearches = int64(r.Searches), int64(r.Failed) })
 	if err != nil {
 		return nil, err
