@@ -38,7 +38,7 @@ const targetMetricP95MS = 200.0
 
 // analyticsGeneratorVersion changes whenever the generator's output does,
 // so that --reuse reloads a dataset written by an older one.
-const analyticsGeneratorVersion = 1
+const analyticsGeneratorVersion = 2 // 2: links carry their commits' lines
 
 // StartAnalyticsWorkers builds the job workers that process captures and
 // project them into ClickHouse through p, and sets ing.Jobs to their

@@ -3,6 +3,7 @@ package bench
 import (
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/context-intelligence/ctxintel/warehouse"
@@ -692,14 +693,51 @@ func writeFindings(b *strings.Builder, r *Results) {
 		w(" *Concurrency*: 8 searches at once on 2 cores queue (hybrid p95 %.0f ms at %s messages); the target is judged one search at a time.", c8.P95, s.Size)
 		break
 	}
-	if sb := r.Machine.Settings["shared_buffers"]; sb != "" && len(r.Sizes) > 0 {
-		biggest := r.Sizes[len(r.Sizes)-1]
-		if d := biggest.Dataset.Relations; d["messages"] > 0 {
-			w(" *Memory*: Postgres runs with `shared_buffers` %s (Debian's default) while the %s dataset's hot relations are much larger (messages %s, vectors %s, HNSW %s, GIN %s + %s): searches depend on the OS page cache, and this VM pages out memory left idle for about a minute (a DAMON `pageout` scheme), so at 1m messages most pages a search needs come from disk. `EXPLAIN (ANALYZE, BUFFERS)` of the largest org's HNSW query at 1m (60 nearest, `ef_search` 40, iterative scan; 2026-11-26) read 3,587 of its 4,239 pages from outside shared buffers and took 380 ms; run again at once, every page in shared buffers, 7.5 ms. The 1m latencies above are mostly that I/O, and the same holds for the heap and GIN pages of keyword search. Production should give Postgres `shared_buffers` of about a quarter of RAM, enough for the HNSW index, on a host that keeps its page cache; not measured here, as the shared server cannot be restarted.",
-				sb, biggest.Size, humanBytes(d["messages"]), humanBytes(d["message_embeddings"]), humanBytes(d["message_embeddings_use_lite_hnsw"]), humanBytes(d["messages_tsv_idx"]), humanBytes(d["messages_text_trgm_idx"]))
-		}
+	if len(r.Sizes) > 0 {
+		writeMemory(w, r.Sizes[len(r.Sizes)-1])
 	}
 	w("\n\n")
+}
+
+// writeMemory says how the biggest dataset's hot relations compare with
+// Postgres' shared buffers when it was measured, and what that did.
+func writeMemory(w func(string, ...any), s SizeResult) {
+	d := s.Dataset.Relations
+	if d["messages"] == 0 || s.Machine == nil {
+		return
+	}
+	sb := s.Machine.Settings["shared_buffers"]
+	hot := d["messages"] + d["message_embeddings"] + d["message_embeddings_use_lite_hnsw"] + d["messages_tsv_idx"] + d["messages_text_trgm_idx"]
+	rels := fmt.Sprintf("messages %s, vectors %s, HNSW %s, GIN %s + %s", humanBytes(d["messages"]), humanBytes(d["message_embeddings"]),
+		humanBytes(d["message_embeddings_use_lite_hnsw"]), humanBytes(d["messages_tsv_idx"]), humanBytes(d["messages_text_trgm_idx"]))
+	if pgSize(sb) < hot {
+		w(" *Memory*: Postgres ran with `shared_buffers` %s while the %s dataset's hot relations are larger (%s): searches depended on the OS page cache, which this VM empties of memory left idle for about a minute (a DAMON `pageout` scheme), so most pages a search needed came from disk. Run `scripts/tune-postgres.sh` (as `make bench` does) before measuring.", sb, s.Size, rels)
+		return
+	}
+	w(" *Memory*: Postgres ran with `shared_buffers` %s (`scripts/tune-postgres.sh`: 40%% of RAM), which holds the %s dataset's hot relations (%s)", sb, s.Size, rels)
+	if p := s.Prewarm; p != nil && p.Skipped == "" {
+		w("; before timing, `pg_prewarm` read %s of them into it in %.0f s, as autoprewarm does when the server restarts", humanBytes(p.Bytes), p.Seconds)
+	}
+	w(". Shared buffers cannot be paged out (no swap), unlike the OS page cache, which this VM empties of memory left idle for about a minute (a DAMON `pageout` scheme). With Debian's default of 128 MB the previous report measured the largest org at 1m messages at p95 368 ms keyword, 335 semantic and 403 hybrid: `EXPLAIN (ANALYZE, BUFFERS)` of its HNSW query read 3,587 of its 4,239 pages from disk and took 380 ms, and 7.5 ms with every page in shared buffers.")
+}
+
+// pgSize is a Postgres memory setting ("9642MB", "8GB", "128kB") in
+// bytes; 0 when it cannot be read.
+func pgSize(v string) int64 {
+	units := []struct {
+		suffix string
+		bytes  int64
+	}{{"TB", 1 << 40}, {"GB", 1 << 30}, {"MB", 1 << 20}, {"kB", 1 << 10}, {"B", 1}}
+	for _, u := range units {
+		if n, ok := strings.CutSuffix(v, u.suffix); ok {
+			x, err := strconv.ParseInt(n, 10, 64)
+			if err != nil {
+				return 0
+			}
+			return x * u.bytes
+		}
+	}
+	return 0
 }
 
 // planCacheExperiment names the generic-plans experiment (an earlier one
