@@ -117,15 +117,19 @@ func (p *Projector) ProjectConversation(ctx context.Context, args ProjectConvers
 	for i, m := range msgs {
 		rows[i] = messageRow(m)
 	}
-	// Both inserts wait for their writer's next flush: wait for them
-	// together rather than one after the other.
-	msgErr := make(chan error, 1)
-	go func() { msgErr <- p.Writers.Messages.Write(ctx, rows...) }()
-	err = p.Writers.Conversations.Write(ctx, conversationRow(conv))
-	if err := errors.Join(err, <-msgErr); err != nil {
+	if err := writeTogether(ctx, p.Writers.Conversations, [][]any{conversationRow(conv)}, p.Writers.Messages, rows); err != nil {
 		return fmt.Errorf("project conversation %s: %w", args.ConversationID, err)
 	}
 	return nil
+}
+
+// writeTogether writes rows to two writers at once: each insert waits for
+// its writer's next flush, so waiting for them in turn would add the waits.
+func writeTogether(ctx context.Context, a EventWriter, aRows [][]any, b EventWriter, bRows [][]any) error {
+	bErr := make(chan error, 1)
+	go func() { bErr <- b.Write(ctx, bRows...) }()
+	err := a.Write(ctx, aRows...)
+	return errors.Join(err, <-bErr)
 }
 
 // ProjectCommit writes the commit's current state, and its links': a
@@ -149,10 +153,7 @@ func (p *Projector) ProjectCommit(ctx context.Context, args ProjectCommitArgs) e
 	for i, l := range links {
 		rows[i] = linkRow(l)
 	}
-	linkErr := make(chan error, 1)
-	go func() { linkErr <- p.Writers.Links.Write(ctx, rows...) }()
-	err = p.Writers.Commits.Write(ctx, commitRow(c))
-	if err := errors.Join(err, <-linkErr); err != nil {
+	if err := writeTogether(ctx, p.Writers.Commits, [][]any{commitRow(c)}, p.Writers.Links, rows); err != nil {
 		return fmt.Errorf("project commit %s: %w", args.CommitID, err)
 	}
 	return nil
