@@ -164,7 +164,7 @@ func (m *Metrics) gapTopics(ctx context.Context, w Window, s Scope, v warehouse.
 	if len(ids) > 0 {
 		err = m.DB.InOrg(ctx, s.OrgID, func(tx pgx.Tx) error {
 			var err error
-			titles, err = warehouse.ConversationTitles(ctx, tx, v, slices.Collect(maps.Keys(ids)))
+			titles, err = warehouse.ConversationTitles(ctx, tx, s.OrgID, v, slices.Collect(maps.Keys(ids)))
 			return err
 		})
 		if err != nil {

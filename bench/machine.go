@@ -64,7 +64,7 @@ func describeMachine(ctx context.Context, dbURL string) Machine {
 	defer conn.Close(ctx)
 	_ = conn.QueryRow(ctx, `show server_version`).Scan(&m.Postgres)
 	_ = conn.QueryRow(ctx, `select default_version from pg_available_extensions where name = 'vector'`).Scan(&m.PGVector)
-	for _, s := range []string{"shared_buffers", "work_mem", "effective_cache_size", "max_parallel_workers_per_gather", "max_parallel_maintenance_workers", "jit", "random_page_cost"} {
+	for _, s := range []string{"shared_buffers", "huge_pages", "work_mem", "effective_cache_size", "max_parallel_workers_per_gather", "max_parallel_maintenance_workers", "jit", "random_page_cost"} {
 		var v string
 		if conn.QueryRow(ctx, `select current_setting($1)`, s).Scan(&v) == nil {
 			m.Settings[s] = v

@@ -714,11 +714,11 @@ func writeMemory(w func(string, ...any), s SizeResult) {
 		w(" *Memory*: Postgres ran with `shared_buffers` %s while the %s dataset's hot relations are larger (%s): searches depended on the OS page cache, which this VM empties of memory left idle for about a minute (a DAMON `pageout` scheme), so most pages a search needed came from disk. Run `scripts/tune-postgres.sh` (as `make bench` does) before measuring.", sb, s.Size, rels)
 		return
 	}
-	w(" *Memory*: Postgres ran with `shared_buffers` %s (`scripts/tune-postgres.sh`: 40%% of RAM), which holds the %s dataset's hot relations (%s)", sb, s.Size, rels)
+	w(" *Memory*: Postgres ran with `shared_buffers` %s and `huge_pages` %s (`scripts/tune-postgres.sh`: 40%% of RAM in 2 MB pages), which holds the %s dataset's hot relations (%s)", sb, s.Machine.Settings["huge_pages"], s.Size, rels)
 	if p := s.Prewarm; p != nil && p.Skipped == "" {
 		w("; before timing, `pg_prewarm` read %s of them into it in %.0f s, as autoprewarm does when the server restarts", humanBytes(p.Bytes), p.Seconds)
 	}
-	w(". Shared buffers cannot be paged out (no swap), unlike the OS page cache, which this VM empties of memory left idle for about a minute (a DAMON `pageout` scheme). With Debian's default of 128 MB the previous report measured the largest org at 1m messages at p95 368 ms keyword, 335 semantic and 403 hybrid: `EXPLAIN (ANALYZE, BUFFERS)` of its HNSW query read 3,587 of its 4,239 pages from disk and took 380 ms, and 7.5 ms with every page in shared buffers.")
+	w(". Both settings matter on this VM, which pages out memory left idle for about a minute (a DAMON `pageout` scheme). With Debian's default of 128 MB the previous report measured the largest org at 1m messages at p95 368 ms keyword, 335 semantic and 403 hybrid: its HNSW query read 3,587 of its 4,239 pages from disk (380 ms). Shared buffers cannot be paged out (no swap), but with 4 kB pages each Postgres process maps each buffer it touches with a page fault of its own, and a fault costs tens of microseconds here: the same HNSW query with every page in shared buffers took 322 ms in a new connection and 12 ms repeated in it; with 2 MB pages, 48 ms and 12 ms (`EXPLAIN (ANALYZE, BUFFERS)`, 2026-11-26, about 4,300 buffers each).")
 }
 
 // pgSize is a Postgres memory setting ("9642MB", "8GB", "128kB") in

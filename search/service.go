@@ -227,7 +227,7 @@ func (s *Service) Search(ctx context.Context, req Request) (Result, error) {
 			for i, r := range ranked {
 				ids[i] = r.id
 			}
-			headers, err := warehouse.ConversationsByID(ctx, tx, ids)
+			headers, err := warehouse.ConversationsByID(ctx, tx, req.OrgID, ids)
 			if err != nil {
 				return err
 			}

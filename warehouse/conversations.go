@@ -471,10 +471,12 @@ func ListMessages(ctx context.Context, q Querier, conversationID uuid.UUID) ([]M
 	return out, translate(rows.Err())
 }
 
-// ConversationTitles returns the titles of those of ids the viewer may
-// see; the others are left out.
-func ConversationTitles(ctx context.Context, q Querier, v Viewer, ids []uuid.UUID) (map[uuid.UUID]string, error) {
-	rows, err := q.Query(ctx, `select c.id, c.title from conversations c where c.id = any($3) and `+visibleTo, v.UserID, v.Role, ids)
+// ConversationTitles returns the titles of those of ids, conversations of
+// orgID, that the viewer may see; the others are left out. (The org is
+// named for the index, as in ConversationsByID.)
+func ConversationTitles(ctx context.Context, q Querier, orgID uuid.UUID, v Viewer, ids []uuid.UUID) (map[uuid.UUID]string, error) {
+	rows, err := q.Query(ctx, `select c.id, c.title from conversations c where c.org_id = $4 and c.id = any($3) and `+visibleTo,
+		v.UserID, v.Role, ids, orgID)
 	if err != nil {
 		return nil, fmt.Errorf("load conversation titles: %w", translate(err))
 	}

@@ -692,8 +692,14 @@ func CountEmbeddings(ctx context.Context, q Querier, orgID uuid.UUID, model stri
 
 // ConversationsByID returns conversation headers by id (visibility was
 // checked by the search that found them).
-func ConversationsByID(ctx context.Context, q Querier, ids []uuid.UUID) (map[uuid.UUID]Conversation, error) {
-	rows, err := q.Query(ctx, `select `+conversationColumns+` from conversations c join users u on u.id = c.user_id where c.id = any($1)`, ids)
+//
+// The org is named, not left to row-level security: the policy's OR (the
+// org, or a system transaction) cannot bound an index scan, and the key
+// is (org_id, id), so without it Postgres read every org's conversations
+// (at 1M messages, most of a search's time).
+func ConversationsByID(ctx context.Context, q Querier, orgID uuid.UUID, ids []uuid.UUID) (map[uuid.UUID]Conversation, error) {
+	rows, err := q.Query(ctx, `select `+conversationColumns+` from conversations c join users u on u.id = c.user_id
+		where c.org_id = $1 and c.id = any($2)`, orgID, ids)
 	if err != nil {
 		return nil, fmt.Errorf("load conversations: %w", translate(err))
 	}
