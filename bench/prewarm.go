@@ -3,7 +3,10 @@ package bench
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 )
 
 // Prewarm is what was read into shared buffers before the searches were
@@ -16,10 +19,15 @@ type Prewarm struct {
 	Skipped string `json:"skipped,omitempty"`
 }
 
-// searchRelations are the relations a search reads: the messages and their
-// text indexes, the embeddings and their HNSW index.
+// searchRelations are the relations a search reads: the messages (with
+// the long texts TOAST holds, which substring matches and snippets read)
+// and their text indexes, the embeddings and their HNSW index.
 var searchRelations = []string{"messages", "messages_tsv_idx", "messages_text_trgm_idx", "messages_conversation_idx",
 	"message_embeddings", "message_embeddings_use_lite_hnsw", "message_embeddings_org_model_idx", "conversations"}
+
+// toastOf lists the TOAST table and its index of relation rel.
+const toastOf = `select t.oid::regclass::text from pg_class c join pg_class t on t.oid = c.reltoastrelid where c.oid = $1::regclass
+	union all select i.indexrelid::regclass::text from pg_class c join pg_index i on i.indrelid = c.reltoastrelid where c.oid = $1::regclass`
 
 // prewarm loads the search relations into shared buffers with pg_prewarm,
 // as pg_prewarm's autoprewarm does for a production server after a restart
@@ -35,7 +43,16 @@ func prewarm(ctx context.Context, b *benchDB) (Prewarm, error) {
 	}
 	start := time.Now()
 	var p Prewarm
-	for _, rel := range searchRelations {
+	rels := slices.Clone(searchRelations)
+	rows, err := b.db.Pool().Query(ctx, toastOf, "messages")
+	if err != nil {
+		return p, fmt.Errorf("find the TOAST of messages: %w", err)
+	}
+	toast, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return p, fmt.Errorf("find the TOAST of messages: %w", err)
+	}
+	for _, rel := range append(rels, toast...) {
 		var blocks int64
 		if err := b.db.Pool().QueryRow(ctx, `select pg_prewarm($1::regclass)`, rel).Scan(&blocks); err != nil {
 			return p, fmt.Errorf("pg_prewarm %s: %w", rel, err)

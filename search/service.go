@@ -381,7 +381,7 @@ func (s *Service) exact(ctx context.Context, tx pgx.Tx, orgID uuid.UUID) (bool, 
 	c, ok := s.counts[orgID]
 	s.cacheMu.Unlock()
 	if !ok || time.Since(c.at) > time.Minute {
-		n, err := warehouse.CountEmbeddings(ctx, tx, orgID, s.Embedder.Model())
+		n, err := warehouse.CountEmbeddings(ctx, tx, orgID, s.Embedder.Model(), threshold)
 		if err != nil {
 			return false, err
 		}
