@@ -3,7 +3,6 @@ package bench
 import (
 	"context"
 	"fmt"
-	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -25,9 +24,11 @@ type Prewarm struct {
 var searchRelations = []string{"messages", "messages_tsv_idx", "messages_text_trgm_idx", "messages_conversation_idx",
 	"message_embeddings", "message_embeddings_use_lite_hnsw", "message_embeddings_org_model_idx", "conversations"}
 
-// toastOf lists the TOAST table and its index of relation rel.
-const toastOf = `select t.oid::regclass::text from pg_class c join pg_class t on t.oid = c.reltoastrelid where c.oid = $1::regclass
-	union all select i.indexrelid::regclass::text from pg_class c join pg_index i on i.indrelid = c.reltoastrelid where c.oid = $1::regclass`
+// toastOf lists the TOAST table and its index of relation rel, as OIDs
+// (their names are in the schema pg_toast, which the service's role may
+// not look into).
+const toastOf = `select c.reltoastrelid::bigint from pg_class c where c.oid = $1::regclass and c.reltoastrelid <> 0
+	union all select i.indexrelid::bigint from pg_class c join pg_index i on i.indrelid = c.reltoastrelid where c.oid = $1::regclass`
 
 // prewarm loads the search relations into shared buffers with pg_prewarm,
 // as pg_prewarm's autoprewarm does for a production server after a restart
@@ -43,18 +44,28 @@ func prewarm(ctx context.Context, b *benchDB) (Prewarm, error) {
 	}
 	start := time.Now()
 	var p Prewarm
-	rels := slices.Clone(searchRelations)
+	rels := []any{}
+	for _, r := range searchRelations {
+		rels = append(rels, r)
+	}
 	rows, err := b.db.Pool().Query(ctx, toastOf, "messages")
 	if err != nil {
 		return p, fmt.Errorf("find the TOAST of messages: %w", err)
 	}
-	toast, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	toast, err := pgx.CollectRows(rows, pgx.RowTo[int64])
 	if err != nil {
 		return p, fmt.Errorf("find the TOAST of messages: %w", err)
 	}
-	for _, rel := range append(rels, toast...) {
+	for _, oid := range toast {
+		rels = append(rels, oid)
+	}
+	for _, rel := range rels {
 		var blocks int64
-		if err := b.db.Pool().QueryRow(ctx, `select pg_prewarm($1::regclass)`, rel).Scan(&blocks); err != nil {
+		q := `select pg_prewarm($1::text::regclass)`
+		if _, ok := rel.(int64); ok {
+			q = `select pg_prewarm($1::bigint::oid::regclass)`
+		}
+		if err := b.db.Pool().QueryRow(ctx, q, rel).Scan(&blocks); err != nil {
 			return p, fmt.Errorf("pg_prewarm %s: %w", rel, err)
 		}
 		p.Blocks += blocks
