@@ -198,14 +198,17 @@ func (m *Metrics) productivityBy(ctx context.Context, w Window, s Scope, groupBy
 	// has one key. A statement must group by every column it selects, so
 	// week is in some set even when no group's weeks are wanted.
 	weeks := groupWeeks || groupBy == ""
-	sets := "(key, week), (key)"
-	if !weeks {
-		sets = "(key), (week)"
+	var sets string
+	switch {
+	case groupBy == "" || groupBy == "team" && weeks:
+		sets = "((key, week), (key))"
+	case groupBy == "team":
+		sets = "((key), (week))"
+	case weeks:
+		sets, whole = "((key, week), (key), (week), ())", newProdSeries()
+	default:
+		sets, whole = "((key), (week), ())", newProdSeries()
 	}
-	if groupBy != "" && groupBy != "team" {
-		sets, whole = strings.TrimSuffix(sets, ", (week)")+", (week), ()", newProdSeries()
-	}
-	sets = "(" + sets + ")"
 	// grouping(key, week): 0 per key and week, 1 per key, 2 per week, 3 in
 	// all. Without a group every row has the key "", the whole scope. nil:
 	// a row of a set no result needs (teams' weeks across teams).
