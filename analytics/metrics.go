@@ -64,7 +64,7 @@ type MetricRequest struct {
 	// GroupWeeks adds each group's weekly series to productivity's groups
 	// (their totals over the window come always). Off by default: for a
 	// large organization by user it is hundreds of series nobody reads at
-	// once, and a quarter of the metric's time (BENCHMARKS.md); one
+	// once, and about a third of the metric's time (BENCHMARKS.md); one
 	// person's weeks are the metric with User set.
 	GroupWeeks bool
 }
@@ -279,14 +279,15 @@ func (m *Metrics) narrow(ctx context.Context, tx pgx.Tx, req MetricRequest, scop
 // can leave them out.
 //
 // Read with FINAL, a table's WHERE tests the newest version of each entity:
-// ClickHouse merges the versions first and filters after (optimize_move_to_
-// prewhere_if_final stays off). TestLiveLinks holds this. PREWHERE filters
-// before the merge, so it only takes conditions on what every version of
-// an entity shares: the org, the columns of the table's sort key (the
-// dedupe key: versions differ in none of them), and the person an entity
-// belongs to (a conversation's owner, a commit's author, a search's user
-// are fixed when it is first stored). Testing those first reads far fewer
-// rows when the scope is a few people (BENCHMARKS.md, manager scope).
+// ClickHouse merges the versions first and filters after
+// (optimize_move_to_prewhere_if_final stays off). TestLiveLinks holds this.
+// PREWHERE filters before the merge, so it only takes conditions on what
+// every version of an entity shares: the org, the columns of the table's
+// sort key (the dedupe key: versions differ in none of them), and the
+// person an entity belongs to (a conversation's owner, a commit's author, a
+// search's user are fixed when it is first stored). Testing those first
+// reads far fewer rows when the scope is a few people (BENCHMARKS.md,
+// manager scope).
 type filter struct {
 	pre, post         []string
 	preArgs, postArgs []any
