@@ -93,8 +93,7 @@ func (m *Metrics) adoption(ctx context.Context, w Window, s Scope) (*Adoption, e
 
 	// Active people per tool, from the daily rollup (a day belongs to the
 	// window when it starts in it).
-	days := orgOnly(s).before("day >= toDate(?)", w.From).before("day < toDate(?)", w.To)
-	days.people(s, "user_id")
+	days := rollupDays(s, w).people(s, "user_id")
 	var rows []adoptionRow
 	err := m.CH.Select(ctx, &rows, `SELECT toMonday(day) AS week, tool AS name, grouping(week, name) AS level,
 			uniqExact(user_id) AS users

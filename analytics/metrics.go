@@ -295,8 +295,8 @@ type filter struct {
 
 // sortKeyTimes are the window columns that are in their tables' sort keys
 // (commit_events, link_events: committed_at; search_events: occurred_at;
-// topic_questions: asked_at; the daily rollups: day). A conversation's
-// started_at is not: a re-projection can move it.
+// topic_questions: asked_at; the daily rollups' day has days). A
+// conversation's started_at is not: a re-projection can move it.
 var sortKeyTimes = map[string]bool{"committed_at": true, "occurred_at": true, "asked_at": true}
 
 // where starts a filter on the org and on column's window.
@@ -314,6 +314,12 @@ func where(s Scope, column string, w Window) *filter {
 // orgOnly starts a filter on the org alone, for a rollup whose window
 // condition its query writes itself (and takes as pre conditions).
 func orgOnly(s Scope) *filter { return &filter{pre: []string{"org_id = ?"}, preArgs: []any{s.OrgID}} }
+
+// rollupDays starts a filter on a daily rollup: the org and the days that start
+// in the window.
+func rollupDays(s Scope, w Window) *filter {
+	return orgOnly(s).before("day >= toDate(?)", w.From).before("day < toDate(?)", w.To)
+}
 
 // before adds a condition on what every version of an entity shares.
 func (f *filter) before(cond string, args ...any) *filter {

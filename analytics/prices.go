@@ -114,7 +114,7 @@ func (t PriceTable) Lookup(model string) (Price, bool) {
 // the few summed rows the metrics price.
 func (t PriceTable) costSQL(m, in, out, cr, cw, r string) (string, []any) {
 	prefixes := t.prefixes()
-	re := t.prefixRegexp()
+	re := prefixRegexp(prefixes)
 	var terms []string
 	var args []any
 	for _, kind := range []struct {
@@ -140,7 +140,7 @@ func (t PriceTable) costSQL(m, in, out, cr, cw, r string) (string, []any) {
 // pricedSQL is a ClickHouse expression that is 1 when the model in column
 // m has a price, with its argument.
 func (t PriceTable) pricedSQL(m string) (string, []any) {
-	return "extract(" + m + ", ?) != ''", []any{t.prefixRegexp()}
+	return "extract(" + m + ", ?) != ''", []any{prefixRegexp(t.prefixes())}
 }
 
 // prefixes are the table's prefixes, longest first.
@@ -158,12 +158,13 @@ func (t PriceTable) prefixes() []string {
 	return out
 }
 
-// prefixRegexp matches the longest of the table's prefixes at the start of
-// a model name. For an empty table it matches nothing (a word boundary that
-// is not one), so extract finds no prefix and every model is unpriced.
-func (t PriceTable) prefixRegexp() string {
+// prefixRegexp matches the longest of prefixes (longest first, as
+// PriceTable.prefixes lists them) at the start of a model name. For no
+// prefixes it matches nothing (a word boundary that is not one), so
+// extract finds no prefix and every model is unpriced.
+func prefixRegexp(prefixes []string) string {
 	quoted := []string{}
-	for _, p := range t.prefixes() {
+	for _, p := range prefixes {
 		quoted = append(quoted, regexp.QuoteMeta(p))
 	}
 	if len(quoted) == 0 {

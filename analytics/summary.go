@@ -87,8 +87,7 @@ func (m *Metrics) summary(ctx context.Context, w Window, s Scope) (*Summary, err
 		return nil
 	}
 
-	days := orgOnly(s).before("day >= toDate(?)", read.From).before("day < toDate(?)", read.To)
-	days.people(s, "user_id")
+	days := rollupDays(s, read).people(s, "user_id")
 	err := run("active users", `SELECT toStartOfMonth(day) AS month, uniqExact(user_id) AS users
 		FROM conversations_daily `+days.clause()+` GROUP BY month`, days.params(),
 		func(r monthRow, c *SummaryCounts) { c.ActiveUsers = int64(r.Users) })
@@ -126,7 +125,7 @@ func (m *Metrics) summary(ctx context.Context, w Window, s Scope) (*Summary, err
 	err = run("commits", `SELECT toStartOfMonth(committed_at) AS month, count() AS commits,
 			countIf(`+isLinked(inRead)+`) AS ai_commits
 		FROM commit_events FINAL `+authored.clause()+` GROUP BY month`,
-		append(slices.Clone(inRead.params()), authored.params()...),
+		append(inRead.params(), authored.params()...),
 		func(r monthRow, c *SummaryCounts) {
 			c.Commits, c.aiAssistedCommits = int64(r.Commits), int64(r.AICommits)
 			if orgWide {

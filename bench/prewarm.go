@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"time"
-
-	"github.com/jackc/pgx/v5"
 )
 
 // Prewarm is what was read into shared buffers before the searches were
@@ -24,11 +22,15 @@ type Prewarm struct {
 var searchRelations = []string{"messages", "messages_tsv_idx", "messages_text_trgm_idx", "messages_conversation_idx",
 	"message_embeddings", "message_embeddings_use_lite_hnsw", "message_embeddings_org_model_idx", "conversations"}
 
-// toastOf lists the TOAST table and its index of relation rel, as OIDs
-// (their names are in the schema pg_toast, which the service's role may
-// not look into).
-const toastOf = `select c.reltoastrelid::bigint from pg_class c where c.oid = $1::regclass and c.reltoastrelid <> 0
-	union all select i.indexrelid::bigint from pg_class c join pg_index i on i.indrelid = c.reltoastrelid where c.oid = $1::regclass`
+// prewarmSQL reads each of the named relations ($1) and the TOAST table
+// and index of messages into shared buffers, and returns the blocks read.
+// The TOAST relations go by OID: their names are in the schema pg_toast,
+// which the service's role may not look into.
+const prewarmSQL = `select coalesce(sum(pg_prewarm(oid::regclass)), 0) from (
+		select r::regclass::oid from unnest($1::text[]) r
+		union all select c.reltoastrelid from pg_class c where c.oid = 'messages'::regclass and c.reltoastrelid <> 0
+		union all select i.indexrelid from pg_class c join pg_index i on i.indrelid = c.reltoastrelid
+			where c.oid = 'messages'::regclass) rels (oid)`
 
 // prewarm loads the search relations into shared buffers with pg_prewarm,
 // as pg_prewarm's autoprewarm does for a production server after a restart
@@ -44,31 +46,8 @@ func prewarm(ctx context.Context, b *benchDB) (Prewarm, error) {
 	}
 	start := time.Now()
 	var p Prewarm
-	rels := []any{}
-	for _, r := range searchRelations {
-		rels = append(rels, r)
-	}
-	rows, err := b.db.Pool().Query(ctx, toastOf, "messages")
-	if err != nil {
-		return p, fmt.Errorf("find the TOAST of messages: %w", err)
-	}
-	toast, err := pgx.CollectRows(rows, pgx.RowTo[int64])
-	if err != nil {
-		return p, fmt.Errorf("find the TOAST of messages: %w", err)
-	}
-	for _, oid := range toast {
-		rels = append(rels, oid)
-	}
-	for _, rel := range rels {
-		var blocks int64
-		q := `select pg_prewarm($1::text::regclass)`
-		if _, ok := rel.(int64); ok {
-			q = `select pg_prewarm($1::bigint::oid::regclass)`
-		}
-		if err := b.db.Pool().QueryRow(ctx, q, rel).Scan(&blocks); err != nil {
-			return p, fmt.Errorf("pg_prewarm %s: %w", rel, err)
-		}
-		p.Blocks += blocks
+	if err := b.db.Pool().QueryRow(ctx, prewarmSQL, searchRelations).Scan(&p.Blocks); err != nil {
+		return p, fmt.Errorf("pg_prewarm the search relations of %s: %w", b.name, err)
 	}
 	p.Bytes, p.Seconds = p.Blocks*8192, time.Since(start).Seconds()
 	return p, nil

@@ -18,14 +18,9 @@ DB_NAME="${CTXINTEL_DB_NAME:-ctxintel}"
 DB_USER="${CTXINTEL_DB_USER:-ctxintel}"
 DB_PASSWORD="${CTXINTEL_DB_PASSWORD:-ctxintel}"
 
-step() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
-fail() { printf 'setup: %s\n' "$*" >&2; exit 1; }
-
-SUDO=""
-if [ "$(id -u)" -ne 0 ]; then
-	command -v sudo >/dev/null || fail "not root and sudo is missing; run as root or install sudo"
-	SUDO="sudo"
-fi
+SCRIPT=setup
+# shellcheck source=scripts/lib.sh
+. "$ROOT/scripts/lib.sh"
 
 APT_UPDATED=""
 apt_install() {
@@ -54,11 +49,7 @@ if ! pg_lsclusters -h | awk -v v="$PG_VERSION" '$1==v && $2=="main" {print $4}' 
 	step "starting PostgreSQL $PG_VERSION"
 	$SUDO pg_ctlcluster --skip-systemctl-redirect "$PG_VERSION" main start
 fi
-for _ in $(seq 1 30); do
-	pg_isready -q -h 127.0.0.1 -p 5432 && break
-	sleep 0.5
-done
-pg_isready -q -h 127.0.0.1 -p 5432 || fail "PostgreSQL is not accepting connections on 127.0.0.1:5432"
+wait_for_postgres
 
 # --- pgvector, built from Debian's source package ------------------------------
 PG_SHAREDIR="$(/usr/lib/postgresql/$PG_VERSION/bin/pg_config --sharedir)"
@@ -83,14 +74,6 @@ if ! grep -qs "default_version = '$PGVECTOR_VERSION'" "$PG_SHAREDIR/extension/ve
 fi
 
 # --- role, database and extensions -------------------------------------------
-psql_admin() {
-	if psql -h 127.0.0.1 -U postgres -d postgres -Atqc 'select 1' >/dev/null 2>&1; then
-		psql -h 127.0.0.1 -U postgres -v ON_ERROR_STOP=1 -Atq "$@"
-	else
-		$SUDO -u postgres psql -v ON_ERROR_STOP=1 -Atq "$@" 2>/dev/null ||
-			runuser -u postgres -- psql -v ON_ERROR_STOP=1 -Atq "$@"
-	fi
-}
 if [ "$(psql_admin -d postgres -c "select 1 from pg_roles where rolname = '$DB_USER'")" != 1 ]; then
 	step "creating role $DB_USER"
 	# Not a superuser: row-level security does not apply to superusers.

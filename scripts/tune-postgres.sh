@@ -33,16 +33,9 @@ cache="$((mem_mb * 70 / 100))MB"
 huge_kb=$(awk '/^Hugepagesize:/ {print $2}' /proc/meminfo)
 want_pages=$(((shared_mb * 1024 * 103 / 100) / huge_kb + 64))
 
-step() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
-SUDO=""
-[ "$(id -u)" -eq 0 ] || SUDO="sudo"
-psql_admin() {
-	if psql -h 127.0.0.1 -U postgres -d postgres -Atqc 'select 1' >/dev/null 2>&1; then
-		psql -h 127.0.0.1 -U postgres -v ON_ERROR_STOP=1 -Atq "$@"
-	else
-		runuser -u postgres -- psql -v ON_ERROR_STOP=1 -Atq "$@"
-	fi
-}
+SCRIPT=tune-postgres
+# shellcheck source=scripts/lib.sh
+. "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/lib.sh"
 
 current=$(psql_admin -d postgres -c "select setting::bigint * 8 / 1024 || 'MB' from pg_settings where name = 'shared_buffers'")
 preload=$(psql_admin -d postgres -c "show shared_preload_libraries")
@@ -68,10 +61,7 @@ psql_admin -d postgres -c "alter system set shared_buffers = '$shared'" \
 if [ "$current" != "$shared" ] || [ "$want_preload" != "$preload" ] || [ -n "$restart_needed" ]; then
 	step "restarting PostgreSQL $PG_VERSION: shared_buffers $current -> $shared, shared_preload_libraries '$want_preload'"
 	$SUDO pg_ctlcluster --skip-systemctl-redirect "$PG_VERSION" main restart
-	for _ in $(seq 1 60); do
-		pg_isready -q -h 127.0.0.1 -p 5432 && break
-		sleep 0.5
-	done
+	wait_for_postgres
 fi
 # The benchmark databases are copied from the template: give it pg_prewarm,
 # which only a superuser may create.

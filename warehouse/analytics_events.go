@@ -514,15 +514,21 @@ func GetLinkEvent(ctx context.Context, q Querier, conversationID, commitID uuid.
 // ListLinkEvents pages through the current org's links in (conversation,
 // commit) order, starting after the link (afterConv, afterCommit).
 func ListLinkEvents(ctx context.Context, q Querier, afterConv, afterCommit uuid.UUID, limit int) ([]LinkEvent, error) {
-	rows, err := q.Query(ctx, `select l.org_id, l.conversation_id, c.id, c.sha, c.repo, c.committed_at, l.confidence,
-			array(select e->>'signal' from jsonb_array_elements(l.evidence) e), true, v.user_id, v.occurred_at,
-			c.additions, c.deletions, l.updated_at
-		from commit_links l
-		join commits c on c.org_id = l.org_id and c.id = l.commit_id
-		join conversations v on v.org_id = l.org_id and v.id = l.conversation_id
+	rows, err := q.Query(ctx, storedLinkEvents("l.updated_at")+`
 		where (l.conversation_id, l.commit_id) > ($1, $2)
 		order by l.conversation_id, l.commit_id limit $3`, afterConv, afterCommit, limit)
 	return collectLinkEvents(rows, err)
+}
+
+// storedLinkEvents selects the stored links as link events, with version
+// as their version.
+func storedLinkEvents(version string) string {
+	return `select l.org_id, l.conversation_id, c.id, c.sha, c.repo, c.committed_at, l.confidence,
+			array(select e->>'signal' from jsonb_array_elements(l.evidence) e), true, v.user_id, v.occurred_at,
+			c.additions, c.deletions, ` + version + `
+		from commit_links l
+		join commits c on c.org_id = l.org_id and c.id = l.commit_id
+		join conversations v on v.org_id = l.org_id and v.id = l.conversation_id`
 }
 
 // ListCommitLinkEvents reads the current org's links to one commit, for
@@ -530,12 +536,7 @@ func ListLinkEvents(ctx context.Context, q Querier, afterConv, afterCommit uuid.
 // links). Their version is the time of reading: they are the links' state
 // at that moment, and newer than any state read before it.
 func ListCommitLinkEvents(ctx context.Context, q Querier, commitID uuid.UUID) ([]LinkEvent, error) {
-	rows, err := q.Query(ctx, `select l.org_id, l.conversation_id, c.id, c.sha, c.repo, c.committed_at, l.confidence,
-			array(select e->>'signal' from jsonb_array_elements(l.evidence) e), true, v.user_id, v.occurred_at,
-			c.additions, c.deletions, statement_timestamp()
-		from commit_links l
-		join commits c on c.org_id = l.org_id and c.id = l.commit_id
-		join conversations v on v.org_id = l.org_id and v.id = l.conversation_id
+	rows, err := q.Query(ctx, storedLinkEvents("statement_timestamp()")+`
 		where l.commit_id = $1
 		order by l.conversation_id`, commitID)
 	return collectLinkEvents(rows, err)
